@@ -1,0 +1,44 @@
+import type { Socket } from 'node:net';
+
+export class DeadlineExceeded extends Error {
+  override name = 'DeadlineExceeded';
+}
+
+/**
+ * Resolves or rejects with `work`, or rejects at `deadline`, whichever is first. The loser is
+ * left to settle on its own (its rejection is swallowed): a frozen Lambda must never wake up to
+ * an unhandled rejection.
+ */
+export function withDeadline<T>(work: Promise<T>, deadline: number, what: string): Promise<T> {
+  work.catch(() => undefined);
+  const ms = deadline - Date.now();
+  if (ms <= 0) return Promise.reject(new DeadlineExceeded(`${what}: no time left in the invocation budget`));
+  let timer: NodeJS.Timeout;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new DeadlineExceeded(`${what}: timed out after ${ms} ms (invocation budget)`)), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Resolves once every socket's userland write buffer is empty; rejects if one closes first. */
+export async function waitDrained(sockets: Iterable<Socket>): Promise<void> {
+  const pending = [...sockets].filter((s) => s.writableLength > 0);
+  await Promise.all(
+    pending.map(
+      (s) =>
+        new Promise<void>((resolve, reject) => {
+          const settle = (err?: Error) => {
+            s.off('drain', onDrain);
+            s.off('close', onClose);
+            if (err) reject(err);
+            else resolve();
+          };
+          const onDrain = () => settle();
+          const onClose = () => settle(new Error(`connection closed with ${s.writableLength} bytes unsent`));
+          if (s.destroyed) return onClose();
+          s.on('drain', onDrain);
+          s.on('close', onClose);
+        }),
+    ),
+  );
+}

@@ -1,0 +1,42 @@
+import type { ForwardRecord } from '../record';
+
+/** Records for one topic, sent together. */
+export interface TopicBatch {
+  topic: string;
+  records: readonly ForwardRecord[];
+}
+
+export type SendResult = { ok: true } | { ok: false; reason: string; retriable: boolean };
+
+export interface SendOptions {
+  /** Epoch ms by which the call must have returned, whatever the broker does. */
+  deadline: number;
+  compressed: boolean;
+}
+
+/**
+ * A producer as the sinks see it. `send` never throws: failures come back as values so the
+ * sink can turn them into per-record statuses.
+ */
+export interface Producer {
+  readonly instanceId: string;
+  send(batches: readonly TopicBatch[], opts: SendOptions): Promise<SendResult>;
+  /** Connections opened so far (a reused producer connects once for many invocations). */
+  connects(): number;
+  disconnect(): Promise<void>;
+}
+
+/** A topic as provisioned: partitions, replication and topic-level configs. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Readonly<Record<string, string>>;
+}
+
+export interface TopicAdmin {
+  brokerCount(): Promise<number>;
+  /** Creates missing topics and brings configs of existing ones in line; returns what it did per topic. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<{ topic: string; action: 'created' | 'updated' | 'unchanged' }[]>;
+  disconnect(): Promise<void>;
+}

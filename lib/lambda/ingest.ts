@@ -1,0 +1,88 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, CloudWatchLogsEvent, Context } from 'aws-lambda';
+import type { Env } from '../env';
+import { RequestError, errorMessage } from '../errors';
+import { runPipeline, type PipelineDeps } from '../pipeline';
+import type { RecordStatus } from '../record';
+import { createRuntime, type Runtime } from '../runtime';
+import { fireAndForgetSink } from '../sinks/fire-and-forget';
+import type { Sink } from '../sinks/sink';
+import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
+import { decodeHttpBody } from '../sources/http-body';
+import { InvocationMetrics } from '../telemetry';
+import { httpError, httpResponse, parseHttpEvent, type HttpRoute } from './http';
+import { deadlineFor } from './time-budget';
+
+export type IngestEvent = APIGatewayProxyEventV2 | CloudWatchLogsEvent;
+
+export interface IngestHandler {
+  (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2>;
+  (event: CloudWatchLogsEvent, context?: Context): Promise<void>;
+  runtime: Runtime;
+}
+
+export interface IngestOptions {
+  routes: readonly HttpRoute[];
+  /** Builds the sinks from the runtime; defaults to the fire-and-forget sink for logs + realtime. */
+  sinks?: (runtime: Runtime) => Sink[];
+}
+
+export function isCloudWatchLogsEvent(event: unknown): event is CloudWatchLogsEvent {
+  return typeof event === 'object' && event !== null && 'awslogs' in event;
+}
+
+/** Builds a handler for HTTP (API Gateway v2 / Function URL) and CloudWatch Logs events. */
+export function createIngestHandler(opts: IngestOptions, env: Env = process.env): IngestHandler {
+  const runtime = createRuntime(env);
+  const { config, telemetry } = runtime;
+  const sinks = opts.sinks?.(runtime) ?? [
+    fireAndForgetSink({ producer: runtime.kafka.producer('best-effort'), log: telemetry.log }),
+  ];
+  const deps: PipelineDeps = { router: runtime.router, sinks };
+
+  async function http(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
+    const metrics = new InvocationMetrics();
+    try {
+      const req = parseHttpEvent(event, opts.routes);
+      const decoded = decodeHttpBody({ ...req, kind: req.route.kind, receivedAt: Date.now() }, config.limits);
+      const statuses = await runPipeline(decoded, deps, deadlineFor(context, config.sendMarginMs), metrics);
+      return httpResponse(statuses);
+    } catch (err) {
+      if (err instanceof RequestError) {
+        metrics.add('unrouted', 'rejected');
+        telemetry.log.info('request refused', { code: err.code, status: err.statusCode, reason: err.message });
+        return httpError(err);
+      }
+      telemetry.log.error('unexpected failure', { error: errorMessage(err) });
+      return httpError(new RequestError(503, 'internal_error', 'unexpected failure; retry later'));
+    } finally {
+      telemetry.flush(metrics);
+    }
+  }
+
+  /**
+   * CloudWatch Logs invokes asynchronously and retries a failed invocation, which would
+   * duplicate what was already sent: so this path never throws, it counts and drops.
+   */
+  async function cloudWatch(event: CloudWatchLogsEvent, context?: Context): Promise<RecordStatus[]> {
+    const metrics = new InvocationMetrics();
+    try {
+      const decoded = decodeCloudWatchLogs(event, config.limits);
+      const statuses = await runPipeline(decoded, deps, deadlineFor(context, config.sendMarginMs), metrics);
+      for (const s of statuses.filter((s) => s.status === 'rejected')) {
+        telemetry.log.warn('log event rejected', { index: s.index, reason: s.reason });
+      }
+      return statuses;
+    } catch (err) {
+      metrics.add('logs', 'dropped');
+      telemetry.log.error('CloudWatch Logs envelope dropped', { error: errorMessage(err) });
+      return [];
+    } finally {
+      telemetry.flush(metrics);
+    }
+  }
+
+  const handler = (async (event: IngestEvent, context?: Context) =>
+    isCloudWatchLogsEvent(event) ? void (await cloudWatch(event, context)) : http(event, context)) as IngestHandler;
+  handler.runtime = runtime;
+  return handler;
+}
