@@ -19,8 +19,24 @@ export interface KafkaConfig {
   clientId: string;
   connectTimeoutMs: number;
   requestTimeoutMs: number;
+  /** Largest produce request; must stay under the topics' max.message.bytes (1 MB by default). */
+  maxRequestBytes: number;
   /** Reconnect before sending when the connection sat idle longer than this (brokers drop idle sockets). */
   idleReconnectMs: number;
+}
+
+/** The critical tier's outbox and relay; present when OUTBOX_TABLE is set. */
+export interface OutboxConfig {
+  tableName: string;
+  /** DynamoDB Local / custom endpoint; unset in AWS. */
+  endpoint?: string;
+  /** The relay leaves fresh entries to their ingest invocation this long (> the ingest function timeout). */
+  graceMs: number;
+  leaseMs: number;
+  maxAttempts: number;
+  relayBatchSize: number;
+  /** How long a delivered event id stays known, so a client retry is not sent twice. */
+  idempotencyTtlSeconds: number;
 }
 
 export interface Config {
@@ -31,6 +47,7 @@ export interface Config {
   rules: readonly RouteRule[];
   limits: Readonly<Limits>;
   kafka: Readonly<KafkaConfig>;
+  outbox?: Readonly<OutboxConfig>;
   /** Kept free at the end of an invocation: sends stop this long before Lambda's deadline. */
   sendMarginMs: number;
   metricsNamespace: string;
@@ -55,6 +72,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxRecordBytes: e.int('MAX_RECORD_BYTES', DEFAULT_LIMITS.maxRecordBytes, 1),
     },
     kafka: readKafka(e),
+    ...readOutbox(e),
     sendMarginMs: e.int('SEND_MARGIN_MS', 300, 0, 60_000),
     metricsNamespace: e.string('METRICS_NAMESPACE', 'EdgeForwarder'),
     logLevel: e.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
@@ -86,6 +104,7 @@ function readKafka(e: EnvReader): KafkaConfig {
     connectTimeoutMs: e.int('KAFKA_CONNECT_TIMEOUT_MS', 1_000, 100, 60_000),
     requestTimeoutMs: e.int('KAFKA_REQUEST_TIMEOUT_MS', 5_000, 100, 120_000),
     idleReconnectMs: e.int('KAFKA_IDLE_RECONNECT_MS', 240_000, 1_000),
+    maxRequestBytes: e.int('KAFKA_MAX_REQUEST_BYTES', 900_000, 10_000),
     ...(mskClusterArn && { mskClusterArn }),
     ...(region && { region }),
   };
@@ -101,6 +120,28 @@ function readKafka(e: EnvReader): KafkaConfig {
   const tlsCaFile = e.string('KAFKA_TLS_CA_FILE');
   if (tlsCaFile) kafka.tlsCaFile = tlsCaFile;
   return kafka;
+}
+
+function readOutbox(e: EnvReader): { outbox?: OutboxConfig } {
+  const tableName = e.string('OUTBOX_TABLE');
+  if (!tableName) return {};
+  const endpoint = e.string('DYNAMODB_ENDPOINT');
+  const outbox: OutboxConfig = {
+    tableName,
+    graceMs: e.int('OUTBOX_GRACE_MS', 60_000, 1_000),
+    leaseMs: e.int('OUTBOX_LEASE_MS', 60_000, 1_000),
+    maxAttempts: e.int('OUTBOX_MAX_ATTEMPTS', 24, 1, 1_000),
+    relayBatchSize: e.int('RELAY_BATCH_SIZE', 200, 1, 10_000),
+    idempotencyTtlSeconds: e.int('OUTBOX_IDEMPOTENCY_TTL_SECONDS', 86_400, 60),
+    ...(endpoint && { endpoint }),
+  };
+  return { outbox };
+}
+
+/** For functions that cannot work without the outbox. */
+export function requireOutbox(config: Readonly<Config>): Readonly<OutboxConfig> {
+  if (!config.outbox) throw new ConfigError(['OUTBOX_TABLE is required for the critical tier (the DynamoDB outbox table name)']);
+  return config.outbox;
 }
 
 function deepFreeze<T>(value: T): T {

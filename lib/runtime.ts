@@ -2,7 +2,7 @@ import { loadConfig, type Config } from './config';
 import type { Env } from './env';
 import { KafkaClient } from './kafka/client';
 import { createRouter, type Router } from './router';
-import { createTelemetry, type Telemetry } from './telemetry';
+import { createTelemetry, type LineSink, type Telemetry } from './telemetry';
 
 /**
  * What a function builds once per container (module scope) and reuses on every invocation:
@@ -15,12 +15,18 @@ export interface Runtime {
   router: Router;
 }
 
-export function createRuntime(env: Env = process.env): Runtime {
+/** What a caller may replace: where telemetry lines go (stdout in Lambda). */
+export interface RuntimeOverrides {
+  lineSink?: LineSink;
+}
+
+export function createRuntime(env: Env = process.env, overrides: RuntimeOverrides = {}): Runtime {
   const config = loadConfig(env);
   const telemetry = createTelemetry({
     namespace: config.metricsNamespace,
     functionName: config.functionName,
     level: config.logLevel,
+    ...(overrides.lineSink && { sink: overrides.lineSink }),
   });
   return {
     config,

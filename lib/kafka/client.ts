@@ -22,7 +22,7 @@ import { uuidv7 } from '../ids';
 import type { Logger } from '../telemetry';
 import { resolveSecurity } from './auth';
 import { resolveBrokers } from './bootstrap';
-import { SequenceStamper } from './messages';
+import { SequenceStamper, splitIntoRequests } from './messages';
 import type { Producer, SendOptions, SendResult, TopicAdmin, TopicBatch, TopicSpec } from './types';
 import { waitDrained, withDeadline } from './deadline';
 
@@ -129,6 +129,7 @@ class KafkajsBackedProducer implements Producer {
   private connecting?: Promise<KafkajsProducer>;
   private connectCount = 0;
   private lastUsed = 0;
+  private flush?: { bufferedBytes: number; waitedMs: number };
 
   constructor(
     private readonly kind: ProducerKind,
@@ -144,19 +145,38 @@ class KafkajsBackedProducer implements Producer {
     return this.connectCount;
   }
 
+  bufferedBytes(): number {
+    let total = 0;
+    for (const s of this.sockets) total += s.writableLength;
+    return total;
+  }
+
+  lastFlush() {
+    return this.flush;
+  }
+
   async send(batches: readonly TopicBatch[], opts: SendOptions): Promise<SendResult> {
     if (Date.now() >= opts.deadline) return { ok: false, reason: 'no time left in the invocation budget', retriable: true };
     try {
       const producer = await withDeadline(this.ready(), opts.deadline, 'connecting to Kafka');
-      const topicMessages = this.stamper.toWire(batches);
       const compression = opts.compressed ? CompressionTypes.GZIP : CompressionTypes.None;
-      const sent =
-        this.kind === 'best-effort'
-          ? producer.sendBatch({ topicMessages, acks: 0, compression })
-          : producer.sendBatch({ topicMessages, acks: -1, compression, timeout: this.cfg.requestTimeoutMs });
-      await withDeadline(sent, opts.deadline, 'sending to Kafka');
-      // acks=0 resolves once kafkajs called socket.write(); bytes may still sit in Node's buffer.
-      if (this.kind === 'best-effort') await withDeadline(waitDrained(this.sockets), opts.deadline, 'flushing the socket');
+      const flush = { bufferedBytes: 0, waitedMs: 0 };
+      for (const request of splitIntoRequests(batches, this.cfg.maxRequestBytes)) {
+        const topicMessages = this.stamper.toWire(request);
+        const sent =
+          this.kind === 'best-effort'
+            ? producer.sendBatch({ topicMessages, acks: 0, compression })
+            : producer.sendBatch({ topicMessages, acks: -1, compression, timeout: this.cfg.requestTimeoutMs });
+        await withDeadline(sent, opts.deadline, 'sending to Kafka');
+        // acks=0 resolves once kafkajs called socket.write(); bytes may still sit in Node's buffer.
+        if (this.kind === 'best-effort') {
+          const started = Date.now();
+          flush.bufferedBytes = Math.max(flush.bufferedBytes, this.bufferedBytes());
+          await withDeadline(waitDrained(this.sockets), opts.deadline, 'flushing the socket');
+          flush.waitedMs += Date.now() - started;
+        }
+      }
+      this.flush = flush;
       this.lastUsed = Date.now();
       return { ok: true };
     } catch (err) {

@@ -1,4 +1,4 @@
-import { HEADER } from '../record';
+import { HEADER, type ForwardRecord } from '../record';
 import type { TopicBatch } from './types';
 
 /** A message in the shape kafkajs takes, built without importing kafkajs. */
@@ -47,4 +47,40 @@ export function groupByTopic<T extends { topic: string }>(records: readonly T[])
     else byTopic.set(r.topic, [r]);
   }
   return [...byTopic].map(([topic, list]) => ({ topic, records: list }));
+}
+
+/** Bytes a record adds to a produce request, near enough to keep requests under the broker's limit. */
+export function approxRecordBytes(r: ForwardRecord): number {
+  let n = r.value.length + (r.key?.length ?? 0) + 80; // record framing + producer/seq headers
+  for (const k in r.headers) n += k.length + r.headers[k]!.length + 2;
+  return n;
+}
+
+/**
+ * Splits batches into requests of at most `maxBytes` each. The broker refuses a record batch
+ * larger than message.max.bytes (1 MB by default) as a whole, and under acks=0 nobody hears
+ * about it: a 30,000-record send would vanish silently. Splitting keeps every request sendable.
+ */
+export function splitIntoRequests(batches: readonly TopicBatch[], maxBytes: number): TopicBatch[][] {
+  const requests: TopicBatch[][] = [];
+  let current: TopicBatch[] = [];
+  let size = 0;
+  for (const { topic, records } of batches) {
+    let slice: ForwardRecord[] = [];
+    for (const r of records) {
+      const bytes = approxRecordBytes(r);
+      if (size + bytes > maxBytes && size > 0) {
+        if (slice.length) current.push({ topic, records: slice });
+        requests.push(current);
+        current = [];
+        slice = [];
+        size = 0;
+      }
+      slice.push(r);
+      size += bytes;
+    }
+    if (slice.length) current.push({ topic, records: slice });
+  }
+  if (current.length) requests.push(current);
+  return requests;
 }

@@ -3,7 +3,7 @@ import type { Env } from '../env';
 import { RequestError, errorMessage } from '../errors';
 import { runPipeline, type PipelineDeps } from '../pipeline';
 import type { RecordStatus } from '../record';
-import { createRuntime, type Runtime } from '../runtime';
+import { createRuntime, type Runtime, type RuntimeOverrides } from '../runtime';
 import { fireAndForgetSink } from '../sinks/fire-and-forget';
 import type { Sink } from '../sinks/sink';
 import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
@@ -31,8 +31,8 @@ export function isCloudWatchLogsEvent(event: unknown): event is CloudWatchLogsEv
 }
 
 /** Builds a handler for HTTP (API Gateway v2 / Function URL) and CloudWatch Logs events. */
-export function createIngestHandler(opts: IngestOptions, env: Env = process.env): IngestHandler {
-  const runtime = createRuntime(env);
+export function createIngestHandler(opts: IngestOptions, env: Env = process.env, overrides: RuntimeOverrides = {}): IngestHandler {
+  const runtime = createRuntime(env, overrides);
   const { config, telemetry } = runtime;
   const sinks = opts.sinks?.(runtime) ?? [
     fireAndForgetSink({ producer: runtime.kafka.producer('best-effort'), log: telemetry.log }),

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { groupByTopic, SequenceStamper } from '../../../lib/kafka/messages';
+import { approxRecordBytes, groupByTopic, SequenceStamper, splitIntoRequests } from '../../../lib/kafka/messages';
 import type { ForwardRecord } from '../../../lib/record';
 
 function rec(topic: string, i: number): ForwardRecord {
@@ -49,4 +49,23 @@ test('groupByTopic keeps per-topic order', () => {
       ['b', ['id-1']],
     ],
   );
+});
+
+test('splitIntoRequests keeps every request under the byte limit, in order, losing nothing', () => {
+  const records = Array.from({ length: 100 }, (_, i) => ({ ...rec(i % 3 ? 'a' : 'b', i), value: Buffer.alloc(1000) }));
+  const requests = splitIntoRequests(groupByTopic(records), 10_000);
+  assert.ok(requests.length > 1);
+  for (const req of requests) {
+    const bytes = req.flatMap((b) => b.records).reduce((n, r) => n + approxRecordBytes(r), 0);
+    assert.ok(bytes <= 10_000, `request of ${bytes} bytes`);
+  }
+  const flat = requests.flatMap((req) => req.flatMap((b) => b.records.map((r) => `${b.topic}:${r.id}`)));
+  const expected = groupByTopic(records).flatMap((b) => b.records.map((r) => `${b.topic}:${r.id}`));
+  assert.deepEqual(flat, expected);
+});
+
+test('a record larger than the limit travels alone rather than being dropped', () => {
+  const big = { ...rec('a', 0), value: Buffer.alloc(50_000) };
+  const requests = splitIntoRequests([{ topic: 'a', records: [rec('a', 1), big, rec('a', 2)] }], 10_000);
+  assert.deepEqual(requests.map((r) => r.flatMap((b) => b.records.map((x) => x.id))), [['id-1'], ['id-0'], ['id-2']]);
 });

@@ -16,6 +16,8 @@ function fakeProducer(result: (batches: readonly TopicBatch[]) => SendResult) {
   const producer: Producer = {
     instanceId: 'fake',
     connects: () => 1,
+    bufferedBytes: () => 0,
+    lastFlush: () => undefined,
     disconnect: async () => undefined,
     async send(batches, opts) {
       calls.push({ batches, opts });

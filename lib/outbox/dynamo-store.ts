@@ -1,0 +1,609 @@
+/**
+ * The DynamoDB outbox: the ONLY module importing @aws-sdk/client-dynamodb. Item layout and
+ * indexes: infra/outbox-table.ts; item ⇄ record conversion: ./codec.
+ */
+import {
+  BatchWriteItemCommand,
+  CreateTableCommand,
+  DescribeTableCommand,
+  DescribeTimeToLiveCommand,
+  DynamoDBClient,
+  PutItemCommand,
+  QueryCommand,
+  UpdateItemCommand,
+  UpdateTimeToLiveCommand,
+  type AttributeValue,
+  type QueryCommandInput,
+  type TableDescription,
+  type WriteRequest,
+} from '@aws-sdk/client-dynamodb';
+import {
+  DEAD_INDEX,
+  DEAD_SHARD,
+  PENDING_INDEX,
+  SHARDS,
+  outboxTableDefinition,
+  outboxTimeToLiveSpecification,
+} from '../../infra/outbox-table';
+import { OutboxError } from '../errors';
+import type { ForwardRecord } from '../record';
+import {
+  ITEM_HEADROOM_BYTES,
+  MAX_ITEM_BYTES,
+  decodeEntry,
+  encodePending,
+  encodeTombstone,
+  itemSizeBytes,
+  recordProblem,
+  shardName,
+  shardOf,
+  truncateUtf8,
+} from './codec';
+import type { OutboxEntry, OutboxStats, OutboxStore, PutOutcome } from './store';
+
+export interface DynamoConnection {
+  /** A ready client; when given, endpoint/region/credentials are ignored and the caller owns it. */
+  client?: DynamoDBClient;
+  /** e.g. DynamoDB Local's http://127.0.0.1:8000. */
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
+}
+
+export interface DynamoOutboxOptions extends DynamoConnection {
+  tableName: string;
+  /** Index partitions of pending entries; every writer and relay of a table must agree. */
+  shards?: number;
+  /** How long a delivered id stays idempotent (tombstone TTL). Default one day. */
+  tombstoneTtlSeconds?: number;
+  /** Parallel requests per call (put, claims, replays). Default 25. */
+  concurrency?: number;
+}
+
+export interface DynamoOutboxStore extends OutboxStore {
+  readonly tableName: string;
+  /** Releases the client's sockets if this store created the client. */
+  close(): void;
+}
+
+/**
+ * Deliberately short: the critical path must answer "not persisted, retry" within a Lambda's
+ * budget when DynamoDB is unreachable or hangs, not wait through the SDK's defaults (3 attempts,
+ * no request timeout). throwOnRequestTimeout is required: without it requestTimeout only warns.
+ */
+export const CLIENT_DEFAULTS = Object.freeze({ maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 });
+
+/** DynamoDB Local accepts any key; v2 requires it to be alphanumeric. */
+export const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'local', secretAccessKey: 'local' });
+
+const DEFAULT_TTL_SECONDS = 86_400;
+const DEFAULT_CONCURRENCY = 25;
+const BATCH_WRITE_MAX = 25;
+const BATCH_CALLS_IN_PARALLEL = 8;
+const UNPROCESSED_RETRIES = 5;
+
+/**
+ * A client with the short timeouts above. A loopback endpoint (DynamoDB Local) gets a default
+ * region and dummy credentials, so local runs need no AWS configuration at all.
+ */
+export function createDynamoClient(conn: Omit<DynamoConnection, 'client'> = {}): DynamoDBClient {
+  const local = conn.endpoint !== undefined && isLoopback(conn.endpoint);
+  const region = conn.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (local ? 'us-east-1' : undefined);
+  const credentials = conn.credentials ?? (local ? { ...LOCAL_CREDENTIALS } : undefined);
+  return new DynamoDBClient({
+    ...(conn.endpoint !== undefined ? { endpoint: conn.endpoint } : {}),
+    ...(region !== undefined ? { region } : {}),
+    ...(credentials !== undefined ? { credentials } : {}),
+    maxAttempts: CLIENT_DEFAULTS.maxAttempts,
+    requestHandler: {
+      connectionTimeout: CLIENT_DEFAULTS.connectionTimeoutMs,
+      requestTimeout: CLIENT_DEFAULTS.requestTimeoutMs,
+      throwOnRequestTimeout: true,
+    },
+  });
+}
+
+export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutboxStore {
+  const client = opts.client ?? createDynamoClient(opts);
+  const TableName = opts.tableName;
+  const shards = opts.shards ?? SHARDS;
+  const ttlSeconds = opts.tombstoneTtlSeconds ?? DEFAULT_TTL_SECONDS;
+  const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
+  const shardNames = Array.from({ length: shards }, (_, i) => shardName(i));
+
+  async function put(records: readonly ForwardRecord[], { now, dueAt }: { now: number; dueAt: number }): Promise<PutOutcome[]> {
+    const outcomes: PutOutcome[] = new Array<PutOutcome>(records.length);
+    // Set by the first failure that is not about the record itself (unreachable, timeout,
+    // throttled after retries, table missing): records not yet started then fail at once
+    // instead of each waiting out the same timeouts.
+    let outage: string | undefined;
+
+    async function putOne(record: ForwardRecord): Promise<PutOutcome> {
+      const problem = recordProblem(record);
+      if (problem) return { status: 'failed', reason: problem };
+      const item = encodePending(record, { now, dueAt, shards });
+      const size = itemSizeBytes(item);
+      if (size > MAX_ITEM_BYTES - ITEM_HEADROOM_BYTES) {
+        return {
+          status: 'failed',
+          reason:
+            `record too large for the outbox: its item would be ${size} bytes (value ${record.value.length} bytes); ` +
+            `DynamoDB items are limited to ${MAX_ITEM_BYTES} bytes and the outbox keeps ${ITEM_HEADROOM_BYTES} for bookkeeping`,
+        };
+      }
+      if (outage !== undefined) return { status: 'failed', reason: `not attempted, outbox unavailable: ${outage}` };
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName,
+            Item: item,
+            ConditionExpression: 'attribute_not_exists(#id)',
+            ExpressionAttributeNames: { '#id': 'id' },
+          }),
+        );
+        return { status: 'created' };
+      } catch (err) {
+        if (errorName(err) === 'ConditionalCheckFailedException') return { status: 'exists' };
+        const reason = describeError(err);
+        if (errorName(err) !== 'ValidationException') outage ??= reason;
+        return { status: 'failed', reason: `outbox write failed: ${reason}` };
+      }
+    }
+
+    await forEachLimit(records.length, concurrency, async (i) => {
+      outcomes[i] = await putOne(records[i]!);
+    });
+    return outcomes;
+  }
+
+  async function markDelivered(ids: readonly string[], { now }: { now: number }): Promise<void> {
+    // BatchWriteItem rejects a batch naming the same key twice.
+    const unique = [...new Set(ids)];
+    const batches: string[][] = [];
+    for (let i = 0; i < unique.length; i += BATCH_WRITE_MAX) batches.push(unique.slice(i, i + BATCH_WRITE_MAX));
+    await forEachLimit(batches.length, BATCH_CALLS_IN_PARALLEL, (i) => writeTombstones(batches[i]!, now));
+  }
+
+  async function writeTombstones(ids: string[], now: number): Promise<void> {
+    let requests: WriteRequest[] = ids.map((id) => ({ PutRequest: { Item: encodeTombstone(id, { now, ttlSeconds }) } }));
+    for (let attempt = 1; ; attempt++) {
+      let unprocessed: WriteRequest[];
+      try {
+        const res = await client.send(new BatchWriteItemCommand({ RequestItems: { [TableName]: requests } }));
+        unprocessed = res.UnprocessedItems?.[TableName] ?? [];
+      } catch (err) {
+        throw new OutboxError(`marking ${ids.length} outbox entries delivered failed: ${describeError(err)}`, isRetriable(err), err);
+      }
+      if (unprocessed.length === 0) return;
+      if (attempt > UNPROCESSED_RETRIES) {
+        throw new OutboxError(
+          `marking outbox entries delivered: ${unprocessed.length} of ${ids.length} still unprocessed after ${attempt} BatchWriteItem calls`,
+          true,
+        );
+      }
+      requests = unprocessed;
+      await sleep(Math.random() * 50 * 2 ** attempt); // full jitter: 0-100 ms, 0-200 ms, ... 0-1.6 s
+    }
+  }
+
+  async function claimDue({ now, limit, leaseMs }: { now: number; limit: number; leaseMs: number }): Promise<OutboxEntry[]> {
+    if (limit <= 0) return [];
+    // Over-fetching `limit` ids per shard is cheap (the index holds only keys and createdAt) and
+    // leaves enough candidates when another relay wins some of them.
+    const perShard = await Promise.all(shardNames.map((shard) => dueIds(shard, now, limit))).catch((err: unknown) => {
+      throw wrap('querying due outbox entries', err);
+    });
+    const candidates = interleave(perShard, Math.floor(Math.random() * shards));
+
+    const claimed: OutboxEntry[] = [];
+    let next = 0;
+    let inFlight = 0;
+    let failure: unknown;
+    const worker = async () => {
+      // Checked before every claim, so in-flight claims can never take the total past `limit`.
+      while (failure === undefined && claimed.length + inFlight < limit && next < candidates.length) {
+        const id = candidates[next++]!;
+        inFlight++;
+        try {
+          const entry = await claimOne(id, now, leaseMs);
+          if (entry) claimed.push(entry);
+        } catch (err) {
+          failure ??= err;
+        } finally {
+          inFlight--;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, worker));
+    if (failure !== undefined) {
+      // Entries claimed so far stay leased and come back when the lease ends: delayed, not lost.
+      throw new OutboxError(`claiming due outbox entries failed: ${describeError(failure)}`, isRetriable(failure), failure);
+    }
+    return claimed;
+  }
+
+  async function dueIds(shard: string, now: number, limit: number): Promise<string[]> {
+    const res = await query({
+      TableName,
+      IndexName: PENDING_INDEX,
+      KeyConditionExpression: '#shard = :shard AND #dueAt <= :now',
+      ExpressionAttributeNames: { '#shard': 'shard', '#dueAt': 'dueAt', '#id': 'id' },
+      ExpressionAttributeValues: { ':shard': { S: shard }, ':now': num(now) },
+      ProjectionExpression: '#id',
+      ScanIndexForward: true,
+      Limit: limit,
+    });
+    return (res.Items ?? []).flatMap((item) => (item.id?.S !== undefined ? [item.id.S] : []));
+  }
+
+  /** The conditional lease: undefined when another relay (or a delivery) got there first. */
+  async function claimOne(id: string, now: number, leaseMs: number): Promise<OutboxEntry | undefined> {
+    let attributes: Record<string, AttributeValue> | undefined;
+    try {
+      const res = await client.send(
+        new UpdateItemCommand({
+          TableName,
+          Key: { id: { S: id } },
+          UpdateExpression: 'SET #dueAt = :leaseEnd, #attempts = #attempts + :one',
+          ConditionExpression: '#state = :pending AND #dueAt <= :now',
+          ExpressionAttributeNames: { '#dueAt': 'dueAt', '#attempts': 'attempts', '#state': 'state' },
+          ExpressionAttributeValues: { ':leaseEnd': num(now + leaseMs), ':one': num(1), ':pending': { S: 'pending' }, ':now': num(now) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      attributes = res.Attributes;
+    } catch (err) {
+      if (errorName(err) === 'ConditionalCheckFailedException') return undefined;
+      throw err;
+    }
+    try {
+      return decodeEntry(attributes ?? {});
+    } catch (err) {
+      // Only a hand-edited item gets here. Dead, it is counted, alarmed on and listed; left
+      // pending it would be claimed and skipped forever.
+      await update(id, deadUpdate(now, describeError(err)), 'pending', undefined).catch((e: unknown) => {
+        if (errorName(e) !== 'ConditionalCheckFailedException') throw e;
+      });
+      return undefined;
+    }
+  }
+
+  async function recordFailure(
+    entry: OutboxEntry,
+    { now, reason, retryAt, dead }: { now: number; reason: string; retryAt: number; dead: boolean },
+  ): Promise<void> {
+    const change = dead
+      ? deadUpdate(now, reason)
+      : { expression: 'SET #dueAt = :retryAt, #lastError = :err', names: { '#dueAt': 'dueAt', '#lastError': 'lastError' }, values: { ':retryAt': num(retryAt), ':err': { S: truncateUtf8(reason) } } };
+    try {
+      // Also conditional on the attempt count: it works as a lease token, so a relay whose lease
+      // ran out cannot overwrite the state set by the relay that claimed the entry after it.
+      await update(entry.record.id, change, 'pending', entry.attempts);
+    } catch (err) {
+      if (errorName(err) === 'ConditionalCheckFailedException') return; // delivered or re-claimed meanwhile
+      throw new OutboxError(`recording an outbox delivery failure failed: ${describeError(err)}`, isRetriable(err), err);
+    }
+  }
+
+  function deadUpdate(now: number, reason: string): Change {
+    return {
+      expression: 'SET #state = :dead, #deadShard = :deadShard, #deadAt = :now, #lastError = :err REMOVE #shard',
+      names: { '#state': 'state', '#deadShard': 'deadShard', '#deadAt': 'deadAt', '#lastError': 'lastError', '#shard': 'shard' },
+      values: { ':dead': { S: 'dead' }, ':deadShard': { S: DEAD_SHARD }, ':now': num(now), ':err': { S: truncateUtf8(reason) } },
+    };
+  }
+
+  async function update(id: string, change: Change, state: 'pending' | 'dead', attempts: number | undefined): Promise<void> {
+    const names: Record<string, string> = { ...change.names, '#state': 'state' };
+    const values: Record<string, AttributeValue> = { ...change.values, ':expectedState': { S: state } };
+    let condition = '#state = :expectedState';
+    if (attempts !== undefined) {
+      condition += ' AND #attempts = :expectedAttempts';
+      names['#attempts'] = 'attempts';
+      values[':expectedAttempts'] = num(attempts);
+    }
+    await client.send(
+      new UpdateItemCommand({
+        TableName,
+        Key: { id: { S: id } },
+        UpdateExpression: change.expression,
+        ConditionExpression: condition,
+        ExpressionAttributeNames: names,
+        ExpressionAttributeValues: values,
+      }),
+    );
+  }
+
+  async function stats({ now }: { now: number }): Promise<OutboxStats> {
+    try {
+      // One pass per shard gives both the count and the oldest createdAt: the index is ordered
+      // by dueAt (which leases and backoff move), so no single item answers "oldest"; and a
+      // COUNT query reads (and is billed for) every index entry anyway, so reading createdAt
+      // along costs nothing extra and needs no second index.
+      const perShard = await Promise.all(
+        shardNames.map(async (shard) => {
+          let count = 0;
+          let oldest = Infinity;
+          await queryAll(
+            {
+              TableName,
+              IndexName: PENDING_INDEX,
+              KeyConditionExpression: '#shard = :shard',
+              ExpressionAttributeNames: { '#shard': 'shard', '#createdAt': 'createdAt' },
+              ExpressionAttributeValues: { ':shard': { S: shard } },
+              ProjectionExpression: '#createdAt',
+            },
+            (items) => {
+              count += items.length;
+              for (const item of items) oldest = Math.min(oldest, Number(item.createdAt?.N ?? Infinity));
+            },
+          );
+          return { count, oldest };
+        }),
+      );
+      let dead = 0;
+      await queryAll(
+        {
+          TableName,
+          IndexName: DEAD_INDEX,
+          KeyConditionExpression: '#deadShard = :dead',
+          ExpressionAttributeNames: { '#deadShard': 'deadShard' },
+          ExpressionAttributeValues: { ':dead': { S: DEAD_SHARD } },
+          Select: 'COUNT',
+        },
+        (_, count) => {
+          dead += count;
+        },
+      );
+      const pending = perShard.reduce((n, s) => n + s.count, 0);
+      const oldest = Math.min(...perShard.map((s) => s.oldest));
+      return { pending, oldestPendingAgeMs: Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0, dead };
+    } catch (err) {
+      throw wrap('reading outbox stats', err);
+    }
+  }
+
+  function deadQuery(limit?: number): QueryCommandInput {
+    return {
+      TableName,
+      IndexName: DEAD_INDEX,
+      KeyConditionExpression: '#deadShard = :dead',
+      ExpressionAttributeNames: { '#deadShard': 'deadShard' },
+      ExpressionAttributeValues: { ':dead': { S: DEAD_SHARD } },
+      ScanIndexForward: true, // longest dead first
+      ...(limit !== undefined ? { Limit: limit } : {}),
+    };
+  }
+
+  async function listDead({ limit }: { limit: number }): Promise<OutboxEntry[]> {
+    const entries: OutboxEntry[] = [];
+    if (limit <= 0) return entries;
+    try {
+      let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+      do {
+        const res = await query({ ...deadQuery(limit - entries.length), ExclusiveStartKey });
+        for (const item of res.Items ?? []) entries.push(decodeEntry(item));
+        ExclusiveStartKey = res.LastEvaluatedKey;
+      } while (ExclusiveStartKey && entries.length < limit);
+    } catch (err) {
+      throw wrap('listing dead outbox entries', err);
+    }
+    return entries;
+  }
+
+  async function replayDead({ now, ids }: { now: number; ids?: readonly string[] }): Promise<number> {
+    try {
+      const targets = ids ? [...new Set(ids)] : await allDeadIds();
+      let replayed = 0;
+      await forEachLimit(targets.length, concurrency, async (i) => {
+        const id = targets[i]!;
+        const change: Change = {
+          expression: 'SET #state = :pending, #shard = :shard, #dueAt = :now, #attempts = :zero REMOVE #deadShard, #deadAt',
+          names: { '#state': 'state', '#shard': 'shard', '#dueAt': 'dueAt', '#attempts': 'attempts', '#deadShard': 'deadShard', '#deadAt': 'deadAt' },
+          values: { ':pending': { S: 'pending' }, ':shard': { S: shardOf(id, shards) }, ':now': num(now), ':zero': num(0) },
+        };
+        try {
+          await update(id, change, 'dead', undefined);
+          replayed++;
+        } catch (err) {
+          if (errorName(err) !== 'ConditionalCheckFailedException') throw err; // not dead (any more): nothing to replay
+        }
+      });
+      return replayed;
+    } catch (err) {
+      throw wrap('replaying dead outbox entries', err);
+    }
+  }
+
+  async function allDeadIds(): Promise<string[]> {
+    const ids: string[] = [];
+    await queryAll({ ...deadQuery(), ProjectionExpression: '#id', ExpressionAttributeNames: { '#deadShard': 'deadShard', '#id': 'id' } }, (items) => {
+      for (const item of items) if (item.id?.S !== undefined) ids.push(item.id.S);
+    });
+    return ids;
+  }
+
+  async function query(input: QueryCommandInput) {
+    return client.send(new QueryCommand(input));
+  }
+
+  async function queryAll(
+    input: QueryCommandInput,
+    onPage: (items: Record<string, AttributeValue>[], count: number) => void,
+  ): Promise<void> {
+    let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+    do {
+      const res = await query({ ...input, ExclusiveStartKey });
+      onPage(res.Items ?? [], res.Count ?? 0);
+      ExclusiveStartKey = res.LastEvaluatedKey;
+    } while (ExclusiveStartKey);
+  }
+
+  return {
+    tableName: TableName,
+    put,
+    markDelivered,
+    claimDue,
+    recordFailure,
+    stats,
+    listDead,
+    replayDead,
+    close() {
+      if (!opts.client) client.destroy();
+    },
+  };
+}
+
+/**
+ * Creates the outbox table if it is missing (tolerating a concurrent creator), waits until it
+ * and its indexes are ACTIVE, checks an existing table has the outbox's key and indexes, and
+ * enables TTL on the tombstones. Idempotent; for tests and local runs (CloudFormation owns the
+ * table in AWS).
+ */
+export async function ensureOutboxTable(
+  opts: DynamoConnection & { tableName: string; timeoutMs?: number },
+): Promise<{ created: boolean }> {
+  const client = opts.client ?? createDynamoClient(opts);
+  const definition = outboxTableDefinition(opts.tableName);
+  const TableName = opts.tableName;
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  try {
+    let created = false;
+    if (!(await describeTable(client, TableName))) {
+      try {
+        await client.send(new CreateTableCommand(definition));
+        created = true;
+      } catch (err) {
+        if (errorName(err) !== 'ResourceInUseException') throw err;
+      }
+    }
+    let table = await describeTable(client, TableName);
+    while (!isActive(table)) {
+      if (Date.now() > deadline) throw new OutboxError(`outbox table ${TableName} is not ACTIVE in time (status ${table?.TableStatus})`, true);
+      await sleep(200);
+      table = await describeTable(client, TableName);
+    }
+    const mismatch = shapeMismatch(table!, definition);
+    if (mismatch) throw new OutboxError(`table ${TableName} exists but is not an outbox table: ${mismatch}`, false);
+
+    const ttl = (await client.send(new DescribeTimeToLiveCommand({ TableName }))).TimeToLiveDescription;
+    const ttlOn = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
+    if (ttlOn && ttl?.AttributeName !== outboxTimeToLiveSpecification.AttributeName) {
+      throw new OutboxError(
+        `table ${TableName} has TTL on '${ttl?.AttributeName}', the outbox needs '${outboxTimeToLiveSpecification.AttributeName}'`,
+        false,
+      );
+    }
+    if (!ttlOn) {
+      await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { ...outboxTimeToLiveSpecification } }));
+    }
+    return { created };
+  } catch (err) {
+    throw err instanceof OutboxError ? err : wrap(`ensuring outbox table ${TableName}`, err);
+  } finally {
+    if (!opts.client) client.destroy();
+  }
+}
+
+async function describeTable(client: DynamoDBClient, TableName: string): Promise<TableDescription | undefined> {
+  try {
+    return (await client.send(new DescribeTableCommand({ TableName }))).Table;
+  } catch (err) {
+    if (errorName(err) === 'ResourceNotFoundException') return undefined;
+    throw err;
+  }
+}
+
+function isActive(table: TableDescription | undefined): boolean {
+  return table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+}
+
+function shapeMismatch(table: TableDescription, definition: ReturnType<typeof outboxTableDefinition>): string | undefined {
+  const keys = (schema: { AttributeName?: string; KeyType?: string }[] | undefined) =>
+    (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
+  if (keys(table.KeySchema) !== keys(definition.KeySchema)) return `key schema is ${keys(table.KeySchema)}, expected ${keys(definition.KeySchema)}`;
+  for (const want of definition.GlobalSecondaryIndexes) {
+    const have = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === want.IndexName);
+    if (!have) return `index ${want.IndexName} is missing`;
+    if (keys(have.KeySchema) !== keys(want.KeySchema)) return `index ${want.IndexName} has keys ${keys(have.KeySchema)}, expected ${keys(want.KeySchema)}`;
+  }
+  return undefined;
+}
+
+interface Change {
+  expression: string;
+  names: Record<string, string>;
+  values: Record<string, AttributeValue>;
+}
+
+function num(n: number): AttributeValue {
+  return { N: String(n) };
+}
+
+/** Runs fn(0..n-1) with at most `limit` in flight; rejects with the first error. */
+async function forEachLimit(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (!failed && next < n) {
+      const i = next++;
+      try {
+        await fn(i);
+      } catch (err) {
+        failed = true;
+        throw err;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), n) }, worker));
+}
+
+/** Round-robin over the per-shard lists (each oldest-due first), starting at `start`. */
+function interleave<T>(lists: T[][], start: number): T[] {
+  const out: T[] = [];
+  const longest = Math.max(0, ...lists.map((l) => l.length));
+  for (let row = 0; row < longest; row++) {
+    for (let k = 0; k < lists.length; k++) {
+      const item = lists[(start + k) % lists.length]![row];
+      if (item !== undefined) out.push(item);
+    }
+  }
+  return out;
+}
+
+function errorName(err: unknown): string {
+  return err instanceof Error ? err.name : typeof err;
+}
+
+/** Name, code and message, short; DynamoDB error messages never echo item values. */
+function describeError(err: unknown): string {
+  if (!(err instanceof Error)) return truncateUtf8(String(err), 300);
+  let message = err.message;
+  // Node's happy-eyeballs connect failures are AggregateErrors with an empty message.
+  if (!message && err instanceof AggregateError) message = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
+  const code = (err as { code?: unknown }).code;
+  const codePart = typeof code === 'string' && !message.includes(code) ? ` ${code}` : '';
+  return truncateUtf8(`${err.name}${codePart}: ${message || '(no message)'}`, 300);
+}
+
+/** Everything except a malformed request can succeed when tried again. */
+function isRetriable(err: unknown): boolean {
+  const name = errorName(err);
+  return name !== 'ValidationException' && name !== 'ResourceNotFoundException';
+}
+
+function wrap(what: string, err: unknown): OutboxError {
+  if (err instanceof OutboxError) return err;
+  return new OutboxError(`${what} failed: ${describeError(err)}`, isRetriable(err), err);
+}
+
+function isLoopback(endpoint: string): boolean {
+  try {
+    const host = new URL(endpoint).hostname;
+    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

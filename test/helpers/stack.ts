@@ -1,0 +1,63 @@
+import { randomBytes } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+import { startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
+import type { Env } from '../../lib/env';
+import { KafkaClient } from '../../lib/kafka/client';
+import { provisionTopics } from '../../lib/provision';
+import { createLogger } from '../../lib/telemetry';
+
+/** Ports of the shared test broker (npm start's dev broker uses 19092, so both can run at once). */
+export const TEST_KAFKA = { name: 'test', basePort: 19192 } as const;
+export const TEST_DYNAMODB = { name: 'test', port: 18100 } as const;
+
+/** The shared single-node test broker: reused if the test runner already started it. */
+export function sharedKafka(): Promise<LocalKafka> {
+  return startLocalKafka({ ...TEST_KAFKA, log: () => undefined });
+}
+
+export const quietLog = createLogger({ level: 'error', sink: () => undefined });
+
+/** A topic prefix no other test uses, so every test reads only its own records. */
+export function uniquePrefix(label: string): string {
+  return `t.${label}.${randomBytes(4).toString('hex')}.`;
+}
+
+/** Creates the tier topics under `prefix` on the given brokers (the same code path as npm start). */
+export async function provision(brokers: string[], prefix: string, partitions = 3): Promise<void> {
+  const client = new KafkaClient(
+    { brokers, auth: 'plaintext', clientId: 'test-admin', connectTimeoutMs: 2000, requestTimeoutMs: 10_000, idleReconnectMs: 600_000, maxRequestBytes: 900_000 },
+    quietLog,
+  );
+  const admin = client.admin();
+  try {
+    await provisionTopics(admin, { prefix, partitions, log: quietLog });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Environment for a function under test, pointing at the given brokers and topics. */
+export function functionEnv(brokers: string[], prefix: string, extra: Env = {}): Env {
+  return {
+    KAFKA_BROKERS: brokers.join(','),
+    TOPIC_PREFIX: prefix,
+    TENANT_ID: 'studio-test',
+    LOG_LEVEL: 'error',
+    AWS_LAMBDA_FUNCTION_NAME: 'test-fn',
+    ...extra,
+  };
+}
+
+/** Collects the telemetry lines a handler writes, so tests can assert on metrics too. */
+export function lineCollector() {
+  const lines: string[] = [];
+  const sink = (line: string) => void lines.push(line);
+  /** Sum of one EMF metric for one tier over everything flushed so far. */
+  const metric = (tier: string, name: string) =>
+    lines
+      .filter((l) => l.startsWith('{"_aws"'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .filter((m) => m.Tier === tier)
+      .reduce((sum, m) => sum + (typeof m[name] === 'number' ? (m[name] as number) : 0), 0);
+  return { lines, sink, metric };
+}
