@@ -25,28 +25,40 @@ export function createLogger(opts: { level: LogLevel; base?: Record<string, unkn
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-export type MetricName = 'received' | RecordStatusKind | 'sendFailures';
-const UNIT_COUNT = 'Count';
+export type MetricName = 'received' | RecordStatusKind | 'sendFailures' | 'dead';
+/** Point-in-time values of the outbox, reported by the relay. */
+export type GaugeName = 'pending' | 'oldestPendingAgeMs' | 'deadEntries';
+type Unit = 'Count' | 'Milliseconds';
+const GAUGE_UNITS: Record<GaugeName, Unit> = { pending: 'Count', oldestPendingAgeMs: 'Milliseconds', deadEntries: 'Count' };
 
-/** Per-invocation counters, flushed as one CloudWatch EMF document per tier. */
+/** Per-invocation counters and gauges, flushed as one CloudWatch EMF document per tier. */
 export class InvocationMetrics {
-  private readonly counts = new Map<Tier | 'unrouted', Map<MetricName, number>>();
+  private readonly counts = new Map<Tier | 'unrouted', Map<MetricName | GaugeName, number>>();
 
   add(tier: Tier | 'unrouted', metric: MetricName, n = 1): void {
     if (n === 0) return;
-    let perTier = this.counts.get(tier);
-    if (!perTier) this.counts.set(tier, (perTier = new Map()));
+    const perTier = this.tier(tier);
     perTier.set(metric, (perTier.get(metric) ?? 0) + n);
   }
 
-  get(tier: Tier | 'unrouted', metric: MetricName): number {
+  gauge(tier: Tier, name: GaugeName, value: number): void {
+    this.tier(tier).set(name, value);
+  }
+
+  get(tier: Tier | 'unrouted', metric: MetricName | GaugeName): number {
     return this.counts.get(tier)?.get(metric) ?? 0;
+  }
+
+  private tier(tier: Tier | 'unrouted') {
+    let perTier = this.counts.get(tier);
+    if (!perTier) this.counts.set(tier, (perTier = new Map()));
+    return perTier;
   }
 
   /** EMF documents (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html). */
   toEmf(namespace: string, functionName: string, now = Date.now()): string[] {
     return [...this.counts].map(([tier, metrics]) => {
-      const names = [...metrics.keys()].map(emfName);
+      const names = [...metrics.keys()];
       return JSON.stringify({
         _aws: {
           Timestamp: now,
@@ -54,7 +66,7 @@ export class InvocationMetrics {
             {
               Namespace: namespace,
               Dimensions: [['FunctionName', 'Tier']],
-              Metrics: names.map((Name) => ({ Name, Unit: UNIT_COUNT })),
+              Metrics: names.map((name) => ({ Name: emfName(name), Unit: GAUGE_UNITS[name as GaugeName] ?? 'Count' })),
             },
           ],
         },
@@ -66,7 +78,7 @@ export class InvocationMetrics {
   }
 }
 
-function emfName(metric: MetricName): string {
+function emfName(metric: string): string {
   return metric[0]!.toUpperCase() + metric.slice(1);
 }
 

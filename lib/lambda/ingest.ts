@@ -1,4 +1,11 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, CloudWatchLogsEvent, Context } from 'aws-lambda';
+import type {
+  APIGatewayProxyEventV2,
+  APIGatewayProxyStructuredResultV2,
+  CloudWatchLogsEvent,
+  Context,
+  SQSBatchResponse,
+  SQSEvent,
+} from 'aws-lambda';
 import type { Env } from '../env';
 import { RequestError, errorMessage } from '../errors';
 import { runPipeline, type PipelineDeps } from '../pipeline';
@@ -8,15 +15,18 @@ import { fireAndForgetSink } from '../sinks/fire-and-forget';
 import type { Sink } from '../sinks/sink';
 import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
 import { decodeHttpBody } from '../sources/http-body';
+import { decodeSqs } from '../sources/sqs';
+import { batchItemFailures } from './batch';
 import { InvocationMetrics } from '../telemetry';
 import { httpError, httpResponse, parseHttpEvent, type HttpRoute } from './http';
 import { deadlineFor } from './time-budget';
 
-export type IngestEvent = APIGatewayProxyEventV2 | CloudWatchLogsEvent;
+export type IngestEvent = APIGatewayProxyEventV2 | CloudWatchLogsEvent | SQSEvent;
 
 export interface IngestHandler {
   (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2>;
   (event: CloudWatchLogsEvent, context?: Context): Promise<void>;
+  (event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
   runtime: Runtime;
 }
 
@@ -28,6 +38,11 @@ export interface IngestOptions {
 
 export function isCloudWatchLogsEvent(event: unknown): event is CloudWatchLogsEvent {
   return typeof event === 'object' && event !== null && 'awslogs' in event;
+}
+
+export function isSqsEvent(event: unknown): event is SQSEvent {
+  const records = (event as SQSEvent | null)?.Records;
+  return Array.isArray(records) && records.length > 0 && records[0]?.eventSource === 'aws:sqs';
 }
 
 /** Builds a handler for HTTP (API Gateway v2 / Function URL) and CloudWatch Logs events. */
@@ -81,8 +96,32 @@ export function createIngestHandler(opts: IngestOptions, env: Env = process.env,
     }
   }
 
-  const handler = (async (event: IngestEvent, context?: Context) =>
-    isCloudWatchLogsEvent(event) ? void (await cloudWatch(event, context)) : http(event, context)) as IngestHandler;
+  /**
+   * SQS redelivers what we list in batchItemFailures: only records the outbox could not take.
+   * Anything else thrown here would redeliver the whole batch, so nothing is.
+   */
+  async function sqs(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
+    const metrics = new InvocationMetrics();
+    try {
+      const decoded = decodeSqs(event, config.limits);
+      const statuses = await runPipeline(decoded, deps, deadlineFor(context, config.sendMarginMs), metrics);
+      for (const s of statuses.filter((s) => s.status === 'rejected')) {
+        telemetry.log.warn('SQS message rejected (not retried)', { messageId: s.itemId, reason: s.reason });
+      }
+      return batchItemFailures(statuses);
+    } catch (err) {
+      telemetry.log.error('SQS batch refused; every message will be redelivered', { error: errorMessage(err) });
+      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
+    } finally {
+      telemetry.flush(metrics);
+    }
+  }
+
+  const handler = (async (event: IngestEvent, context?: Context) => {
+    if (isCloudWatchLogsEvent(event)) return void (await cloudWatch(event, context));
+    if (isSqsEvent(event)) return sqs(event, context);
+    return http(event as APIGatewayProxyEventV2, context);
+  }) as IngestHandler;
   handler.runtime = runtime;
   return handler;
 }

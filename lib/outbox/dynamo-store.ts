@@ -151,7 +151,8 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
     }
 
     await forEachLimit(records.length, concurrency, async (i) => {
-      outcomes[i] = await putOne(records[i]!);
+      // put never throws for one record: anything unforeseen fails that record only.
+      outcomes[i] = await putOne(records[i]!).catch((err: unknown) => ({ status: 'failed', reason: `cannot store record: ${describeError(err)}` }));
     });
     return outcomes;
   }

@@ -1,0 +1,35 @@
+/**
+ * SQS batch → DecodedRecord[] + per-message rejects. Each message body is one record: a JSON
+ * object with the usual reserved fields (`id`, `type`, `key`, `tier`, `timestamp`). Pure.
+ * Message ids travel as `itemId` so statuses can become `batchItemFailures`.
+ */
+import { isUtf8 } from 'node:buffer';
+import type { SQSEvent } from 'aws-lambda';
+import { errorMessage } from '../errors';
+import type { Limits } from '../limits';
+import type { DecodeResult, RecordKind, SourceRef } from '../record';
+import { tooManyRecords } from './envelope';
+import { decodeRecordValue, isReject, rejectRecord, tooLarge, type RecordContext } from './record-fields';
+
+export function decodeSqs(event: SQSEvent, limits: Limits, kind: RecordKind = 'event'): DecodeResult {
+  const messages = Array.isArray(event?.Records) ? event.Records : [];
+  if (messages.length > limits.maxRecords) throw tooManyRecords(messages.length, limits.maxRecords, 'SQS batch');
+  const ctx: RecordContext = { kind, receivedAt: Date.now(), maxRecordBytes: limits.maxRecordBytes };
+  const out: DecodeResult = { records: [], rejects: [] };
+  messages.forEach((message, index) => {
+    const ref: SourceRef = { source: 'sqs', index, itemId: String(message?.messageId ?? index) };
+    const body = Buffer.from(typeof message?.body === 'string' ? message.body : '', 'utf8');
+    if (body.length > limits.maxRecordBytes) return void out.rejects.push(tooLarge(ref, body.length, limits.maxRecordBytes));
+    if (!isUtf8(body)) return void out.rejects.push(rejectRecord(ref, 'body is not valid UTF-8'));
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.toString('utf8'));
+    } catch (err) {
+      return void out.rejects.push(rejectRecord(ref, `invalid JSON: ${errorMessage(err)}`));
+    }
+    const outcome = decodeRecordValue(parsed, ref, ctx, typeof parsed === 'object' ? body : undefined);
+    if (isReject(outcome)) out.rejects.push(outcome);
+    else out.records.push(outcome);
+  });
+  return out;
+}
