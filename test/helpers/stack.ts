@@ -6,8 +6,8 @@ import { KafkaClient } from '../../lib/kafka/client';
 import { provisionTopics } from '../../lib/provision';
 import { createLogger } from '../../lib/telemetry';
 
-/** Ports of the shared test broker (npm start's dev broker uses 19092, so both can run at once). */
-export const TEST_KAFKA = { name: 'test', basePort: 19192 } as const;
+/** Ports of the shared test broker (dev uses 19092; each broker also takes a controller port at +100). */
+export const TEST_KAFKA = { name: 'test', basePort: 19500 } as const;
 export const TEST_DYNAMODB = { name: 'test', port: 18100 } as const;
 
 /** The shared single-node test broker: reused if the test runner already started it. */

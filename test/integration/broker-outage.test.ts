@@ -26,7 +26,7 @@ let handler: IngestHandler;
 const telemetry = lineCollector();
 
 before(async () => {
-  kafka = await startLocalKafka({ name: 'outage', basePort: 19292, log: () => undefined });
+  kafka = await startLocalKafka({ name: 'outage', basePort: 19510, log: () => undefined });
   prefix = uniquePrefix('outage');
   await provision(kafka.brokers, prefix, 1);
   handler = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, functionEnv(kafka.brokers, prefix), { lineSink: telemetry.sink });

@@ -18,8 +18,8 @@ import { createRouter } from '../../lib/router';
 import { consumeAll } from '../helpers/kcat';
 import { functionEnv, provision, quietLog, uniquePrefix } from '../helpers/stack';
 
-const BROKER_PORT = 19392;
-const PROXY_PORT = 19393;
+const BROKER_PORT = 19520;
+const PROXY_PORT = 19525;
 
 /** Forwards to the broker, reading from the client at most `bytesPerSecond`. */
 function throttlingProxy(bytesPerSecond: number) {

@@ -9,6 +9,7 @@ import {
   encodePending,
   encodeTombstone,
   itemSizeBytes,
+  recordProblem,
   shardOf,
   truncateUtf8,
   type Item,
@@ -122,6 +123,19 @@ describe('outbox codec', () => {
     assert.throws(() => decodeEntry(asStored(encodeTombstone('evt-t', { now: NOW, ttlSeconds: 1 }))), /evt-t.*state is 'delivered'/);
     assert.throws(() => decodeEntry(asStored({ ...good, headers: { S: '[1]' } })), /headers/);
     assert.throws(() => decodeEntry(asStored({ ...good, tier: { S: 'gold' } })), /unknown tier 'gold'/);
+  });
+
+  test('recordProblem names what makes a record unstorable, and accepts good records', () => {
+    assert.equal(recordProblem(rec()), undefined);
+    assert.equal(recordProblem(rec({ key: null, value: Buffer.alloc(0), headers: {} })), undefined);
+    const bad = (over: Record<string, unknown>) => recordProblem({ ...rec(), ...over } as ForwardRecord);
+    assert.equal(bad({ id: '' }), 'record has no event id');
+    assert.match(bad({ id: 'x'.repeat(2049) }) ?? '', /2048-byte key limit/);
+    assert.equal(bad({ id: 'x'.repeat(2048) }), undefined);
+    assert.equal(bad({ value: 'text' }), 'record value is not bytes');
+    assert.equal(bad({ headers: { a: 1 } }), 'record headers are not an object of strings');
+    assert.equal(bad({ tier: 'gold' }), 'record has no valid tier');
+    assert.equal(bad({ timestamp: Number.NaN }), 'record timestamp is not a number');
   });
 
   test('itemSizeBytes counts names and values as DynamoDB does', () => {
