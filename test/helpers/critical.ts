@@ -2,6 +2,8 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamodb';
 import type { Env } from '../../lib/env';
+import type { RelayHandler } from '../../lib/lambda/critical';
+import { lambdaContext } from './events';
 import { ensureOutboxTable } from '../../lib/outbox/dynamo-store';
 import { functionEnv, TEST_DYNAMODB } from './stack';
 import { uniqueTableName } from './dynamo';
@@ -90,3 +92,16 @@ export function spawnChild(mode: 'ingest' | 'ingest-loop' | 'relay' | 'relay-loo
 }
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Runs the relay until nothing is pending (waiting out grace, leases and backoff), bounded. */
+export async function drain(relay: RelayHandler, timeoutMs = 60_000): Promise<number> {
+  const until = Date.now() + timeoutMs;
+  let delivered = 0;
+  for (;;) {
+    const run = await relay(undefined, lambdaContext({ remainingMs: 10_000 }));
+    delivered += run.delivered;
+    if (run.stats.pending === 0) return delivered;
+    if (Date.now() > until) throw new Error(`outbox still has ${run.stats.pending} pending after ${timeoutMs} ms (last error: ${run.lastError})`);
+    await sleep(500);
+  }
+}

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import type { Context } from 'aws-lambda';
 import { startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
 import type { Env } from '../../lib/env';
 import { KafkaClient } from '../../lib/kafka/client';

@@ -9,9 +9,8 @@ import { after, before, test } from 'node:test';
 import type { DynamoLocal } from '../../infra/local/dynamodb';
 import { createRelayHandler, type RelayHandler } from '../../lib/lambda/critical';
 import { createDynamoOutboxStore } from '../../lib/outbox/dynamo-store';
-import { lambdaContext } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
-import { criticalEnv, newOutboxTable, sharedDynamo, sleep, spawnChild, type CrashPoint } from '../helpers/critical';
+import { criticalEnv, drain, newOutboxTable, sharedDynamo, sleep, spawnChild, type CrashPoint } from '../helpers/critical';
 import type { Env } from '../../lib/env';
 import { provision, sharedKafka, uniquePrefix } from '../helpers/stack';
 
@@ -36,16 +35,6 @@ async function freshStack(label: string) {
   return { prefix, table, env, relay };
 }
 
-/** Relay until nothing is pending; grace and leases are 1 s in these tests. */
-async function drain(relay: RelayHandler, timeoutMs = 60_000) {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const run = await relay(undefined, lambdaContext({ remainingMs: 10_000 }));
-    if (run.stats.pending === 0) return;
-    if (Date.now() > until) throw new Error(`still ${run.stats.pending} pending (last error ${run.lastError})`);
-    await sleep(500);
-  }
-}
 
 async function deliveredIds(prefix: string) {
   const arrived = await consumeAll(brokers, `${prefix}critical`);

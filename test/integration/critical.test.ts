@@ -11,7 +11,7 @@ import { createCriticalHandler, createRelayHandler, type RelayHandler } from '..
 import type { IngestHandler } from '../../lib/lambda/ingest';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
-import { criticalEnv, newOutboxTable, sharedDynamo, sleep } from '../helpers/critical';
+import { criticalEnv, drain, newOutboxTable, sharedDynamo, sleep } from '../helpers/critical';
 import { RawTable } from '../helpers/dynamo';
 import { lineCollector, provision, sharedKafka, uniquePrefix } from '../helpers/stack';
 
@@ -21,18 +21,6 @@ const events = (n: number, type = 'kill') => Array.from({ length: n }, (_, i) =>
 const post = (h: IngestHandler, body: object[], remainingMs = 10_000) =>
   h(httpEvent({ path: '/v1/events', body, contentType: 'application/json' }), lambdaContext({ remainingMs }));
 
-/** Runs the relay until nothing is pending (waiting out grace, leases and backoff), bounded. */
-async function drain(relay: RelayHandler, timeoutMs = 30_000): Promise<number> {
-  const until = Date.now() + timeoutMs;
-  let delivered = 0;
-  for (;;) {
-    const run = await relay(undefined, lambdaContext({ remainingMs: 10_000 }));
-    delivered += run.delivered;
-    if (run.stats.pending === 0) return delivered;
-    if (Date.now() > until) throw new Error(`outbox still has ${run.stats.pending} pending after ${timeoutMs} ms (last error: ${run.lastError})`);
-    await sleep(300);
-  }
-}
 
 const cleanup: (() => Promise<unknown> | void)[] = [];
 after(async () => {
