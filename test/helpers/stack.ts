@@ -6,8 +6,15 @@ import { provisionTopics } from '../../lib/provision';
 import { createLogger } from '../../lib/telemetry';
 
 /** Ports of the shared test broker (dev uses 19092; each broker also takes a controller port at +100). */
-export const TEST_KAFKA = { name: 'test', basePort: 19500 } as const;
-export const TEST_DYNAMODB = { name: 'test', port: 18100 } as const;
+export const TEST_KAFKA = {
+  name: process.env.EF_TEST_KAFKA_NAME ?? 'test',
+  basePort: Number(process.env.EF_TEST_KAFKA_PORT ?? 19500),
+} as const;
+/** Overridable so two people (or agents) can run tests on one machine without sharing a stack. */
+export const TEST_DYNAMODB = {
+  name: process.env.EF_TEST_DYNAMODB_NAME ?? 'test',
+  port: Number(process.env.EF_TEST_DYNAMODB_PORT ?? 18100),
+} as const;
 
 /** The shared single-node test broker: reused if the test runner already started it. */
 export function sharedKafka(): Promise<LocalKafka> {
