@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig } from '../config';
 import { ConfigError, errorMessage } from '../errors';
+import { runtimeRequire } from '../runtime-require';
+import { credentialsFromEnv, mskIamAuthToken } from './msk-iam-token';
 
 /** SASL + TLS settings in the shape kafkajs takes, built without importing kafkajs. */
 export interface ConnectionSecurity {
@@ -18,10 +20,16 @@ export interface AuthToken {
 
 export type TokenGenerator = (region: string) => Promise<AuthToken>;
 
-/** MSK IAM token (a SigV4-presigned kafka-cluster:Connect URL); the signer is loaded only in IAM mode. */
+/**
+ * MSK IAM token (a SigV4-presigned kafka-cluster:Connect request). In Lambda the role's
+ * credentials are in the environment and the token is signed here with node:crypto; elsewhere
+ * (a laptop with profiles, SSO, ...) the official signer and its credential chain are used.
+ */
 export const mskIamToken: TokenGenerator = async (region) => {
-  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
-  return generateAuthToken({ region });
+  const creds = credentialsFromEnv();
+  if (creds) return mskIamAuthToken(region, creds);
+  const signer = runtimeRequire<typeof import('aws-msk-iam-sasl-signer-js')>('aws-msk-iam-sasl-signer-js');
+  return signer.generateAuthToken({ region });
 };
 
 /**
@@ -57,7 +65,8 @@ export type SecretLookup = (secretArn: string, region?: string) => Promise<strin
 
 /** Reads a Secrets Manager secret; the SDK is loaded only in SCRAM mode. */
 export const secretsManagerLookup: SecretLookup = async (secretArn, region) => {
-  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
+  const { SecretsManagerClient, GetSecretValueCommand } =
+    runtimeRequire<typeof import('@aws-sdk/client-secrets-manager')>('@aws-sdk/client-secrets-manager');
   const out = await new SecretsManagerClient(region ? { region } : {}).send(
     new GetSecretValueCommand({ SecretId: secretArn }),
   );

@@ -1,5 +1,6 @@
 import type { KafkaAuthMode, KafkaConfig } from '../config';
 import { ConfigError } from '../errors';
+import { runtimeRequire } from '../runtime-require';
 
 /** The fields of MSK's GetBootstrapBrokers response that we choose from. */
 export interface BootstrapBrokerStrings {
@@ -31,9 +32,9 @@ export function pickBrokers(response: BootstrapBrokerStrings, auth: KafkaAuthMod
 
 export type BootstrapLookup = (clusterArn: string, region: string) => Promise<BootstrapBrokerStrings>;
 
-/** Real lookup; the SDK is loaded only when an MSK ARN is configured, to keep cold starts lean. */
+/** Real lookup; the SDK is loaded (from the Lambda runtime) only when an MSK ARN is configured. */
 export const mskBootstrapLookup: BootstrapLookup = async (clusterArn, region) => {
-  const { KafkaClient, GetBootstrapBrokersCommand } = await import('@aws-sdk/client-kafka');
+  const { KafkaClient, GetBootstrapBrokersCommand } = runtimeRequire<typeof import('@aws-sdk/client-kafka')>('@aws-sdk/client-kafka');
   return new KafkaClient({ region }).send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
 };
 
