@@ -90,6 +90,4 @@ export const HEADER = {
   tenant: 'ef-tenant',
   producer: 'ef-producer',
   sequence: 'ef-seq',
-  kind: 'ef-kind',
-  type: 'ef-type',
 } as const;

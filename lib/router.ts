@@ -49,13 +49,12 @@ export function createRouter({ rules, topics, tenant }: RouterOptions): Router {
     const tier = record.tier ?? rule.tier;
     const topic = record.tier && record.tier !== rule.tier ? topics[tier] : (rule.topic ?? topics[tier]);
     const id = record.id ?? uuidv7(record.timestamp);
+    // Every header costs ~2 µs per record to encode in kafkajs: only the ones consumers need.
     const headers: Record<string, string> = {
       [HEADER.eventId]: id,
       [HEADER.source]: record.sourceRef.source,
       [HEADER.tenant]: tenant,
-      [HEADER.kind]: record.kind,
     };
-    if (record.type !== undefined) headers[HEADER.type] = record.type;
     return {
       id,
       tier,

@@ -53,7 +53,7 @@ describe('critical tier on a healthy stack', () => {
     assert.deepEqual(new Set(resultsOf(res).map((r) => r.status)), new Set(['forwarded']));
     const arrived = await consumeAll(brokers, `${prefix}critical`);
     assert.deepEqual(arrived.map((m) => m.headers['ef-event-id']).sort(), batch.map((e) => e.id).sort());
-    assert.ok(arrived.every((m) => m.headers['ef-kind'] === 'event' && m.headers['ef-type'] === 'kill'));
+    assert.ok(arrived.every((m) => m.headers['ef-source'] === 'http' && m.headers['ef-tenant'] === 'studio-test'));
     const stats = await relay.store.stats({ now: Date.now() });
     assert.equal(stats.pending, 0);
     const raw = RawTable.forEndpoint(ddb.endpoint, table);

@@ -39,7 +39,7 @@ describe('router', () => {
     assert.equal(r.topic, 'p.realtime');
   });
 
-  test('headers carry event id, source, tenant, kind and type; ids are kept or generated', () => {
+  test('headers carry event id, source and tenant; ids are kept or generated', () => {
     const route = createRouter({ rules: [], topics, tenant: 'studio-a' });
     const kept = route(rec({ id: 'evt-1', kind: 'event', type: 'kill' }));
     assert.equal(kept.id, 'evt-1');
@@ -47,8 +47,6 @@ describe('router', () => {
       'ef-event-id': 'evt-1',
       'ef-source': 'http',
       'ef-tenant': 'studio-a',
-      'ef-kind': 'event',
-      'ef-type': 'kill',
     });
     const generated = route(rec());
     assert.match(generated.id, /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
