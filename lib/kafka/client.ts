@@ -328,3 +328,211 @@ class KafkajsTopicAdmin implements TopicAdmin {
     return this.admin;
   }
 }
+
+// ─── Consumers (issue 7): group members with manual commits, consumer lag, reading a window ────
+// A section of its own, apart from the producer code above (which is tuned separately), with its
+// imports here for the same reason. lib/consume/* sees only the interfaces in lib/consume/types.
+import type { Admin as KafkajsAdmin, Consumer as KafkajsConsumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import type {
+  BatchConsumer,
+  BatchControl,
+  BatchHandler,
+  ConsumedRecord,
+  ConsumerAdmin,
+  ConsumerGroupOptions,
+  GroupLag,
+  PartitionLag,
+  WindowRead,
+} from '../consume/types';
+
+/** Consumers and consumer-side admin views of one cluster; bootstrap lookup and auth resolved once. */
+export class KafkaConsumerClient implements ConsumerAdmin {
+  private connection?: Promise<Connection>;
+  private adminClient?: Promise<KafkajsAdmin>;
+
+  constructor(
+    private readonly cfg: Readonly<KafkaConfig>,
+    private readonly log: Logger,
+  ) {}
+
+  consumer(opts: ConsumerGroupOptions): BatchConsumer {
+    return new KafkajsBatchConsumer(opts, async () => kafkaFor(await this.connect(), this.cfg, this.log, 5, new Set()), this.log);
+  }
+
+  async groupLag(groupId: string, topics?: readonly string[]): Promise<GroupLag> {
+    const admin = await this.admin();
+    const [group] = (await admin.describeGroups([groupId])).groups;
+    const committed = await admin.fetchOffsets({ groupId, ...(topics && { topics: [...topics] }) });
+    const partitions: PartitionLag[] = [];
+    for (const t of committed) {
+      const ends = await admin.fetchTopicOffsets(t.topic);
+      for (const p of t.partitions) {
+        const end = ends.find((e) => e.partition === p.partition);
+        const [low, high, offset] = [Number(end?.low ?? 0), Number(end?.high ?? 0), Number(p.offset)];
+        const has = offset >= 0;
+        partitions.push({ topic: t.topic, partition: p.partition, committed: has ? offset : null, low, high, lag: Math.max(0, high - (has ? offset : low)) });
+      }
+    }
+    partitions.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition);
+    return { groupId, state: group?.state ?? 'Unknown', members: group?.members.length ?? 0, partitions };
+  }
+
+  /**
+   * Reads [first offset with timestamp >= since, end offset now) of every partition, with a
+   * throwaway group (nothing committed; the group is deleted afterwards).
+   */
+  async readWindow(topic: string, { since, timeoutMs = 60_000 }: { since: number; timeoutMs?: number }): Promise<WindowRead> {
+    const admin = await this.admin();
+    const [starts, ends] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, since), admin.fetchTopicOffsets(topic)]);
+    const ranges = ends.map((e) => ({ partition: e.partition, start: Number(starts.find((s) => s.partition === e.partition)?.offset ?? e.high), end: Number(e.high) }));
+    const records: ConsumedRecord[] = [];
+    const open = new Map(ranges.filter((r) => r.start < r.end).map((r) => [r.partition, { ...r, next: r.start }]));
+    if (!open.size) return { records, complete: true, ranges };
+
+    const groupId = `${this.cfg.clientId}-window-${uuidv7().slice(-12)}`;
+    const kafka = kafkaFor(await this.connect(), this.cfg, this.log, 5, new Set());
+    const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
+    let finished!: () => void;
+    const done = new Promise<void>((resolve) => (finished = resolve));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await consumer.connect();
+      await consumer.subscribe({ topics: [topic], fromBeginning: true });
+      await consumer.run({
+        autoCommit: false,
+        eachBatch: async ({ batch }) => {
+          const r = open.get(batch.partition);
+          if (!r) return;
+          for (const m of batch.messages) {
+            const offset = Number(m.offset);
+            // Before the seek took effect, or past the end captured above: not this window.
+            if (offset < r.next || offset >= r.end) continue;
+            records.push(toConsumedRecord(topic, batch.partition, m));
+            r.next = offset + 1;
+          }
+          if (r.next >= r.end || Number(batch.lastOffset()) >= r.end - 1) {
+            open.delete(batch.partition);
+            if (!open.size) finished();
+          }
+        },
+      });
+      for (const r of open.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
+      const complete = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+      records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
+      return { records, complete, ranges };
+    } finally {
+      clearTimeout(timer);
+      await consumer.disconnect().catch(() => undefined);
+      await admin.deleteGroups([groupId]).catch(() => undefined);
+    }
+  }
+
+  async disconnect(): Promise<void> {
+    const admin = this.adminClient;
+    this.adminClient = undefined;
+    await (await admin?.catch(() => undefined))?.disconnect();
+  }
+
+  private connect(): Promise<Connection> {
+    this.connection ??= (async () => {
+      const [brokers, security] = await Promise.all([resolveBrokers(this.cfg), resolveSecurity(this.cfg)]);
+      return { brokers, ssl: security.ssl, ...(security.sasl && { sasl: security.sasl as SASLOptions }) };
+    })().catch((err) => {
+      this.connection = undefined;
+      throw err;
+    });
+    return this.connection;
+  }
+
+  private admin(): Promise<KafkajsAdmin> {
+    this.adminClient ??= (async () => {
+      const admin = kafkaFor(await this.connect(), this.cfg, this.log, 3, new Set()).admin();
+      await admin.connect();
+      return admin;
+    })().catch((err) => {
+      this.adminClient = undefined;
+      throw err;
+    });
+    return this.adminClient;
+  }
+}
+
+/** kafkajs message → ConsumedRecord (header values decoded as UTF-8, last value of a repeated name). */
+function toConsumedRecord(topic: string, partition: number, m: KafkaMessage): ConsumedRecord {
+  const headers: Record<string, string> = {};
+  for (const [name, raw] of Object.entries(m.headers ?? {})) {
+    const v = Array.isArray(raw) ? raw[raw.length - 1] : raw;
+    if (v !== undefined) headers[name] = Buffer.isBuffer(v) ? v.toString('utf8') : String(v);
+  }
+  return { topic, partition, offset: Number(m.offset), timestamp: Number(m.timestamp), key: m.key, value: m.value, headers };
+}
+
+/** Auto-commit off, offsets resolved only by commits: the runner alone decides when records count as consumed. */
+class KafkajsBatchConsumer implements BatchConsumer {
+  private consumer?: KafkajsConsumer;
+
+  constructor(
+    private readonly opts: ConsumerGroupOptions,
+    private readonly kafka: () => Promise<ReturnType<typeof kafkaFor>>,
+    private readonly log: Logger,
+  ) {}
+
+  async run(handler: BatchHandler): Promise<void> {
+    if (this.consumer) throw new Error('consumer already running');
+    const consumer = (await this.kafka()).consumer({
+      groupId: this.opts.groupId,
+      allowAutoTopicCreation: false,
+      maxWaitTimeInMs: 1_000,
+      ...(this.opts.sessionTimeoutMs && { sessionTimeout: this.opts.sessionTimeoutMs }),
+      ...(this.opts.maxBytesPerPartition && { maxBytesPerPartition: this.opts.maxBytesPerPartition }),
+    });
+    this.consumer = consumer;
+    consumer.on(consumer.events.CRASH, ({ payload }) =>
+      this.log.error('consumer crashed', { group: this.opts.groupId, error: errorMessage(payload.error), restart: payload.restart }),
+    );
+    // Starting offsets of a new group (earliest / latest) are fixed during the first fetch.
+    const firstFetch = new Promise<void>((resolve) => {
+      const off = consumer.on(consumer.events.FETCH, () => (off(), resolve()));
+    });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
+    await consumer.run({
+      autoCommit: false,
+      eachBatchAutoResolve: false,
+      partitionsConsumedConcurrently: 1,
+      eachBatch: async (payload) => {
+        const { batch } = payload;
+        const records = batch.messages.map((m) => toConsumedRecord(batch.topic, batch.partition, m));
+        await handler({ topic: batch.topic, partition: batch.partition, records, highWatermark: Number(batch.highWatermark) }, control(consumer, payload));
+      },
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const slow = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), 30_000)));
+    if (await Promise.race([firstFetch.then(() => false), slow])) {
+      this.log.warn('consumer started, but its first fetch is taking more than 30 s', { group: this.opts.groupId });
+    }
+    clearTimeout(timer);
+  }
+
+  async stop(): Promise<void> {
+    const consumer = this.consumer;
+    this.consumer = undefined;
+    await consumer?.disconnect(); // waits for the batch in progress, then leaves the group
+  }
+}
+
+function control(consumer: KafkajsConsumer, payload: EachBatchPayload): BatchControl {
+  const { topic, partition } = payload.batch;
+  return {
+    async commit(nextOffset) {
+      await consumer.commitOffsets([{ topic, partition, offset: String(nextOffset) }]);
+      payload.resolveOffset(String(nextOffset - 1)); // the session's position follows the commit
+    },
+    retryAfter(ms) {
+      const resume = payload.pause();
+      setTimeout(resume, ms).unref();
+    },
+    heartbeat: () => payload.heartbeat(),
+    isRunning: () => payload.isRunning() && !payload.isStale(),
+  };
+}
