@@ -1,14 +1,7 @@
-/** Applies the tier topic definitions (infra/topics.ts) to the configured cluster. */
-import { provisionTopics } from '../lib/provision';
-import { createRuntime } from '../lib/runtime';
+/**
+ * Applies the tier topic definitions (infra/topics.ts) to the configured cluster: as the
+ * Custom::KafkaTopics resource of the stack (answers CloudFormation), or invoked directly.
+ */
+import { createProvisionTopicsHandler } from '../lib/lambda/provision';
 
-const runtime = createRuntime();
-
-export const handler = async () => {
-  const admin = runtime.kafka.admin();
-  try {
-    return await provisionTopics(admin, { prefix: runtime.config.topicPrefix, log: runtime.telemetry.log });
-  } finally {
-    await admin.disconnect();
-  }
-};
+export const handler = createProvisionTopicsHandler();

@@ -1,7 +1,10 @@
 /**
- * THE outbox table definition, in DynamoDB CreateTable input shape. Field names are also those of
- * the AWS::DynamoDB::Table CloudFormation properties, so serverless.yml can render the same object
- * (TTL is a separate API call / CFN property: see outboxTimeToLiveSpecification). No SDK import here.
+ * THE outbox table definition. Its shape lives in ./outbox-table.json, which serverless.yml reads too
+ * (`${file(infra/outbox-table.json):KeySchema}` ...), so DynamoDB Local in tests and the deployed
+ * table cannot drift apart (test/deploy/outbox-table.test.ts compares them). This module gives it
+ * the DynamoDB CreateTable input shape; field names are also those of the AWS::DynamoDB::Table
+ * CloudFormation properties (TTL is a separate API call / CFN property: see
+ * outboxTimeToLiveSpecification). No SDK import here.
  *
  * Item shapes (the codec in lib/outbox/codec.ts writes exactly these):
  *   pending:   id, state='pending', shard='p00'..'p07', dueAt, attempts, createdAt, record fields
@@ -9,6 +12,7 @@
  *   delivered: id, state='delivered', deliveredAt, expiresAt (a tombstone: no payload, no shard)
  * Both indexes are sparse: an item is in an index only while it carries that index's hash key.
  */
+import table from './outbox-table.json';
 
 /** Partition key: the event id. */
 export const OUTBOX_KEY = 'id';
@@ -28,61 +32,46 @@ export const DEAD_SHARD = 'dead';
 /** TTL attribute, epoch SECONDS, set only on delivered tombstones. */
 export const OUTBOX_TTL_ATTRIBUTE = 'expiresAt';
 
+type KeySchema = { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
+type Projection = { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
+
+/** The JSON as typed data (the literal unions are checked by test/deploy/outbox-table.test.ts). */
+const shape = table as unknown as Omit<OutboxTableDefinition, 'TableName'> & {
+  TimeToLiveSpecification: { AttributeName: string; Enabled: boolean };
+};
+
 /**
  * Same field names for the UpdateTimeToLive API (TimeToLiveSpecification) and for the
  * CloudFormation table property of the same name.
  */
-export const outboxTimeToLiveSpecification = Object.freeze({
-  AttributeName: OUTBOX_TTL_ATTRIBUTE,
-  Enabled: true,
+export const outboxTimeToLiveSpecification: Readonly<{ AttributeName: string; Enabled: boolean }> = Object.freeze({
+  ...shape.TimeToLiveSpecification,
 });
 
 export interface OutboxTableDefinition {
   TableName: string;
   AttributeDefinitions: { AttributeName: string; AttributeType: 'S' | 'N' | 'B' }[];
-  KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
-  GlobalSecondaryIndexes: {
-    IndexName: string;
-    KeySchema: { AttributeName: string; KeyType: 'HASH' | 'RANGE' }[];
-    Projection: { ProjectionType: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; NonKeyAttributes?: string[] };
-  }[];
+  KeySchema: KeySchema;
+  GlobalSecondaryIndexes: { IndexName: string; KeySchema: KeySchema; Projection: Projection }[];
   BillingMode: 'PAY_PER_REQUEST';
 }
 
+/**
+ * CreateTable input for the outbox (a fresh deep copy on every call). The indexes, from the JSON:
+ *  - PENDING_INDEX (shard, dueAt), projection INCLUDE createdAt. Not ALL: with ALL every put and
+ *    every claim would copy the payload (up to ~400 KB) into the index, doubling write cost and
+ *    storage on the hot path. The relay only needs ids from this index (the claiming UpdateItem
+ *    returns the full item), and stats needs createdAt for the age of the oldest pending entry.
+ *  - DEAD_INDEX (deadShard, deadAt), projection ALL: dead entries are rare and operators list them
+ *    with their payload and last error.
+ */
 export function outboxTableDefinition(tableName: string): OutboxTableDefinition {
+  const copy = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
   return {
     TableName: tableName,
-    AttributeDefinitions: [
-      { AttributeName: OUTBOX_KEY, AttributeType: 'S' },
-      { AttributeName: 'shard', AttributeType: 'S' },
-      { AttributeName: 'dueAt', AttributeType: 'N' },
-      { AttributeName: 'deadShard', AttributeType: 'S' },
-      { AttributeName: 'deadAt', AttributeType: 'N' },
-    ],
-    KeySchema: [{ AttributeName: OUTBOX_KEY, KeyType: 'HASH' }],
-    GlobalSecondaryIndexes: [
-      {
-        IndexName: PENDING_INDEX,
-        KeySchema: [
-          { AttributeName: 'shard', KeyType: 'HASH' },
-          { AttributeName: 'dueAt', KeyType: 'RANGE' },
-        ],
-        // Not ALL: with ALL every put and every claim would copy the payload (up to ~400 KB) into
-        // the index, doubling write cost and storage on the hot path. The relay only needs ids
-        // from this index (the claiming UpdateItem returns the full item), and stats needs
-        // createdAt for the age of the oldest pending entry.
-        Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['createdAt'] },
-      },
-      {
-        IndexName: DEAD_INDEX,
-        KeySchema: [
-          { AttributeName: 'deadShard', KeyType: 'HASH' },
-          { AttributeName: 'deadAt', KeyType: 'RANGE' },
-        ],
-        // ALL: dead entries are rare and operators list them with their payload and last error.
-        Projection: { ProjectionType: 'ALL' },
-      },
-    ],
-    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: copy(shape.AttributeDefinitions),
+    KeySchema: copy(shape.KeySchema),
+    GlobalSecondaryIndexes: copy(shape.GlobalSecondaryIndexes),
+    BillingMode: shape.BillingMode,
   };
 }

@@ -1,19 +1,34 @@
 /**
  * npm run build: one minified esbuild bundle per function (dist/<function>/index.js + source map),
- * targeting node20 so bundles run on the local Node 20 and on Lambda's nodejs22.x alike.
+ * targeting node20 so bundles run on the local Node 20 and on Lambda's nodejs22.x alike. Prints
+ * each bundle's size. The functions are whatever functions/*.ts exist (serverless.yml may declare
+ * more; scripts/package.ts deals with those).
  */
 import { build } from 'esbuild';
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(__dirname, '..');
-const functions = readdirSync(path.join(root, 'functions'))
-  .filter((f) => f.endsWith('.ts'))
-  .map((f) => f.replace(/\.ts$/, ''));
 
-async function main() {
-  const rows: [string, string][] = [];
-  for (const fn of functions) {
+/** Function names (functions/<name>.ts) present in the working tree. */
+export function sourceFunctions(): string[] {
+  return readdirSync(path.join(root, 'functions'))
+    .filter((f) => f.endsWith('.ts') && !f.endsWith('.d.ts'))
+    .map((f) => f.replace(/\.ts$/, ''))
+    .sort();
+}
+
+export interface BundleInfo {
+  fn: string;
+  file: string;
+  bytes: number;
+  mapBytes: number;
+}
+
+/** Builds every function's bundle; returns their sizes. */
+export async function buildAll(opts: { functions?: string[] } = {}): Promise<BundleInfo[]> {
+  const out: BundleInfo[] = [];
+  for (const fn of opts.functions ?? sourceFunctions()) {
     const outfile = path.join(root, 'dist', fn, 'index.js');
     await build({
       entryPoints: [path.join(root, 'functions', `${fn}.ts`)],
@@ -27,13 +42,20 @@ async function main() {
       legalComments: 'none',
       logLevel: 'warning',
     });
-    rows.push([fn, `${(statSync(outfile).size / 1024).toFixed(0)} KB`]);
+    out.push({ fn, file: path.relative(root, outfile), bytes: statSync(outfile).size, mapBytes: statSync(`${outfile}.map`).size });
   }
-  const width = Math.max(...rows.map(([fn]) => fn.length));
-  for (const [fn, size] of rows) console.log(`${fn.padEnd(width)}  ${size.padStart(8)}  dist/${fn}/index.js`);
+  return out;
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+export function printSizes(bundles: BundleInfo[]): void {
+  const width = Math.max(...bundles.map((b) => b.fn.length));
+  const kb = (n: number) => `${(n / 1024).toFixed(0)} KB`;
+  for (const b of bundles) console.log(`${b.fn.padEnd(width)}  ${kb(b.bytes).padStart(8)}  ${b.file}  (map ${kb(b.mapBytes)})`);
+}
+
+if (require.main === module) {
+  buildAll().then(printSizes, (err) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
