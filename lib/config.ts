@@ -1,3 +1,4 @@
+import { readAuthConfig, type AuthConfig } from './auth/config';
 import { ConfigError } from './errors';
 import { EnvReader, type Env } from './env';
 import { DEFAULT_LIMITS, type Limits } from './limits';
@@ -41,7 +42,9 @@ export interface OutboxConfig {
 
 export interface Config {
   functionName: string;
+  /** Tenant of records from AWS-internal sources (CloudWatch Logs, SQS) and of HTTP with AUTH_MODE=none. */
   tenant: string;
+  auth: Readonly<AuthConfig>;
   topicPrefix: string;
   topics: Readonly<Record<Tier, string>>;
   rules: readonly RouteRule[];
@@ -62,6 +65,7 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const config: Config = {
     functionName: e.string('AWS_LAMBDA_FUNCTION_NAME', 'edge-forwarder-local'),
     tenant: e.string('TENANT_ID', 'default'),
+    auth: readAuthConfig(e),
     topicPrefix,
     topics,
     rules: e.json('ROUTING_RULES', parseRules) ?? [],
@@ -70,6 +74,9 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxDecodedBytes: e.int('MAX_DECODED_BYTES', DEFAULT_LIMITS.maxDecodedBytes, 1),
       maxRecords: e.int('MAX_RECORDS', DEFAULT_LIMITS.maxRecords, 1),
       maxRecordBytes: e.int('MAX_RECORD_BYTES', DEFAULT_LIMITS.maxRecordBytes, 1),
+      maxHeaders: e.int('MAX_HEADERS', DEFAULT_LIMITS.maxHeaders, 1, 10_000),
+      maxHeaderBytes: e.int('MAX_HEADER_BYTES', DEFAULT_LIMITS.maxHeaderBytes, 64),
+      maxJsonDepth: e.int('MAX_JSON_DEPTH', DEFAULT_LIMITS.maxJsonDepth, 1, 1_000),
     },
     kafka: readKafka(e),
     ...readOutbox(e),
@@ -97,6 +104,8 @@ function readKafka(e: EnvReader): KafkaConfig {
   const auth = e.oneOf('KAFKA_AUTH', KAFKA_AUTH_MODES, mskClusterArn ? 'iam' : 'plaintext');
   const region = e.string('AWS_REGION') ?? mskClusterArn?.split(':')[3];
   if ((auth === 'iam' || mskClusterArn) && !region) e.problems.push('AWS_REGION is required for MSK');
+  // Plaintext carries records (and SASL secrets) in the clear: local brokers only, never MSK.
+  if (mskClusterArn && auth === 'plaintext') e.problems.push('KAFKA_AUTH=plaintext is for local brokers only; MSK needs tls, scram or iam');
   const kafka: KafkaConfig = {
     brokers,
     auth,

@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 export class RequestError extends Error {
   override name = 'RequestError';
   constructor(
-    readonly statusCode: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 503,
+    readonly statusCode: 400 | 401 | 403 | 404 | 405 | 413 | 415 | 431 | 503,
     readonly code: string,
     message: string,
   ) {

@@ -1,4 +1,4 @@
-import type { DecodeResult, ForwardRecord, RecordStatus } from './record';
+import type { DecodeResult, ForwardRecord, RecordKind, RecordStatus, Tier } from './record';
 import type { Router } from './router';
 import type { Sink } from './sinks/sink';
 import type { InvocationMetrics } from './telemetry';
@@ -7,6 +7,26 @@ export interface PipelineDeps {
   router: Router;
   /** Each tier is served by at most one sink; a tier with no sink is not accepted here. */
   sinks: readonly Sink[];
+  /** The authenticated tenant's limits; absent = anything routable is allowed (AUTH_MODE=none, AWS-internal sources). */
+  policy?: RecordPolicy;
+}
+
+/** What a tenant may write: checked per record after routing, so nothing else ever reaches a sink. */
+export interface RecordPolicy {
+  tenant: string;
+  tiers: ReadonlySet<Tier>;
+  kinds: ReadonlySet<RecordKind>;
+  /** Every topic this tenant writes must start with this. */
+  topicPrefix: string;
+}
+
+/** Why the policy forbids this record, or undefined if it is allowed. */
+export function forbidden(policy: RecordPolicy, kind: RecordKind, routed: ForwardRecord): string | undefined {
+  const who = `tenant "${policy.tenant}"`;
+  if (!policy.kinds.has(kind)) return `${who} may not send ${kind} records`;
+  if (!policy.tiers.has(routed.tier)) return `${who} may not write to the ${routed.tier} tier`;
+  if (!routed.topic.startsWith(policy.topicPrefix)) return `topic "${routed.topic}" is outside ${who}'s prefix "${policy.topicPrefix}"`;
+  return undefined;
 }
 
 /**
@@ -31,6 +51,20 @@ export async function runPipeline(
   for (const record of decoded.records) {
     const routed = deps.router(record);
     metrics.add(routed.tier, 'received');
+    const denied = deps.policy && forbidden(deps.policy, record.kind, routed);
+    if (denied) {
+      metrics.add(routed.tier, 'rejected');
+      statuses.push({
+        index: routed.sourceRef.index,
+        status: 'rejected',
+        code: 'forbidden',
+        id: routed.id,
+        tier: routed.tier,
+        reason: `record ${routed.sourceRef.index}: forbidden: ${denied}`,
+        ...(routed.sourceRef.itemId !== undefined && { itemId: routed.sourceRef.itemId }),
+      });
+      continue;
+    }
     const sink = deps.sinks.find((s) => s.tiers.includes(routed.tier));
     if (!sink) {
       metrics.add(routed.tier, 'rejected');

@@ -67,6 +67,8 @@ export interface RecordStatus {
   tier?: Tier;
   topic?: string;
   reason?: string;
+  /** Set on rejects the sender is not allowed to make (HTTP 403 class), e.g. a tier its tenant lacks. */
+  code?: 'forbidden';
   itemId?: string;
 }
 

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { RequestError } from '../errors';
+import { DEFAULT_LIMITS, type Limits } from '../limits';
 import type { RecordKind, RecordStatus, RecordStatusKind } from '../record';
 
 /** The HTTP routes and the record kind each one implies. */
@@ -10,29 +11,69 @@ export interface HttpRoute {
 
 export interface HttpRequest {
   route: HttpRoute;
+  method: string;
+  /** The path as requested (what a signature covers). */
+  path: string;
+  headers: Readonly<Record<string, string>>;
   body: Buffer;
   contentType?: string;
   contentEncoding?: string;
 }
 
-/** Picks the route and the raw body out of an API Gateway v2 / Function URL event. */
-export function parseHttpEvent(event: APIGatewayProxyEventV2, routes: readonly HttpRoute[]): HttpRequest {
-  const method = event.requestContext?.http?.method ?? 'GET';
-  const path = event.rawPath ?? event.requestContext?.http?.path ?? '/';
+/**
+ * Picks the route, headers and raw body out of an API Gateway v2 / Function URL event, enforcing
+ * the header limits (431). A malformed event (a body that is not a string, ...) is a 400, never a throw
+ * of anything but RequestError.
+ */
+export function parseHttpEvent(
+  event: APIGatewayProxyEventV2,
+  routes: readonly HttpRoute[],
+  limits: Pick<Limits, 'maxHeaders' | 'maxHeaderBytes'> = DEFAULT_LIMITS,
+): HttpRequest {
+  const method = str(event?.requestContext?.http?.method) ?? 'GET';
+  const path = str(event?.rawPath) ?? str(event?.requestContext?.http?.path) ?? '/';
   // A named API Gateway stage prefixes the path (/prod/v1/logs), so match on the suffix.
   const route = routes.find((r) => path === r.path || path.endsWith(r.path));
   if (!route) {
     throw new RequestError(404, 'unknown_route', `no route for ${path}; this function serves ${routes.map((r) => `POST ${r.path}`).join(', ')}`);
   }
   if (method !== 'POST') throw new RequestError(405, 'method_not_allowed', `${method} ${path}: only POST is accepted`);
-  const headers = event.headers ?? {};
-  const raw = event.body ?? '';
+  const headers = readHeaders(event.headers, limits);
+  const raw: unknown = event.body ?? '';
+  if (typeof raw !== 'string') throw new RequestError(400, 'malformed_body', 'the event body is not a string');
   return {
     route,
-    body: Buffer.from(raw, event.isBase64Encoded ? 'base64' : 'utf8'),
+    method,
+    path,
+    headers,
+    body: Buffer.from(raw, event.isBase64Encoded === true ? 'base64' : 'utf8'),
     ...(headers['content-type'] !== undefined && { contentType: headers['content-type'] }),
     ...(headers['content-encoding'] !== undefined && { contentEncoding: headers['content-encoding'] }),
   };
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** String-valued headers, lower-cased names (API Gateway already lower-cases them), within the limits. */
+function readHeaders(raw: unknown, limits: Pick<Limits, 'maxHeaders' | 'maxHeaderBytes'>): Record<string, string> {
+  if (typeof raw !== 'object' || raw === null) return {};
+  const entries = Object.entries(raw);
+  if (entries.length > limits.maxHeaders) {
+    throw new RequestError(431, 'headers_too_large', `${entries.length} request headers; the limit is ${limits.maxHeaders}`);
+  }
+  const headers: Record<string, string> = Object.create(null) as Record<string, string>;
+  let bytes = 0;
+  for (const [name, value] of entries) {
+    if (typeof value !== 'string') continue;
+    bytes += name.length + value.length;
+    headers[name.toLowerCase()] = value;
+  }
+  if (bytes > limits.maxHeaderBytes) {
+    throw new RequestError(431, 'headers_too_large', `request headers total ${bytes} bytes; the limit is ${limits.maxHeaderBytes}`);
+  }
+  return headers;
 }
 
 type Summary = Record<RecordStatusKind, number>;
@@ -45,12 +86,13 @@ export function httpResponse(statuses: readonly RecordStatus[]): APIGatewayProxy
   const summary: Summary = { forwarded: 0, persisted: 0, dropped: 0, rejected: 0, retry: 0 };
   for (const s of statuses) summary[s.status]++;
   const accepted = summary.forwarded + summary.persisted + summary.dropped;
+  const allForbidden = statuses.length > 0 && statuses.every((s) => s.code === 'forbidden');
   const statusCode =
-    accepted === statuses.length ? 200 : accepted > 0 ? 207 : summary.retry > 0 ? 503 : 400;
+    accepted === statuses.length ? 200 : accepted > 0 ? 207 : summary.retry > 0 ? 503 : allForbidden ? 403 : 400;
   return json(statusCode, {
     accepted,
     ...summary,
-    results: statuses.map(({ index, status, id, tier, reason }) => ({ index, status, id, tier, reason })),
+    results: statuses.map(({ index, status, id, tier, reason, code }) => ({ index, status, id, tier, reason, code })),
   });
 }
 

@@ -6,10 +6,14 @@ import type {
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
+import { requireTenantsSource } from '../auth/config';
+import { createHttpAuthenticator, WWW_AUTHENTICATE, type Identity } from '../auth/http-auth';
+import { createTenantDirectory, loaderFor, type TenantDirectory } from '../auth/tenant-source';
 import type { Env } from '../env';
 import { RequestError, errorMessage } from '../errors';
 import { runPipeline, type PipelineDeps } from '../pipeline';
-import type { RecordStatus } from '../record';
+import { TIERS, type RecordStatus, type Tier } from '../record';
+import { createRouter, type Router } from '../router';
 import { createRuntime, type Runtime, type RuntimeOverrides } from '../runtime';
 import { fireAndForgetSink } from '../sinks/fire-and-forget';
 import type { Sink } from '../sinks/sink';
@@ -17,7 +21,8 @@ import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
 import { decodeHttpBody } from '../sources/http-body';
 import { decodeSqs } from '../sources/sqs';
 import { batchItemFailures } from './batch';
-import { InvocationMetrics } from '../telemetry';
+import { InvocationMetrics, type Logger } from '../telemetry';
+import { topicName } from '../tiers';
 import { httpError, httpResponse, parseHttpEvent, type HttpRoute } from './http';
 import { deadlineFor } from './time-budget';
 
@@ -34,6 +39,35 @@ export interface IngestOptions {
   routes: readonly HttpRoute[];
   /** Builds the sinks from the runtime; defaults to the fire-and-forget sink for logs + realtime. */
   sinks?: (runtime: Runtime) => Sink[];
+}
+
+/** Where HTTP callers' tenants are looked up; required unless AUTH_MODE=none (fails the cold start otherwise). */
+function tenantDirectory(config: Runtime['config'], log: Logger): TenantDirectory | undefined {
+  const source = requireTenantsSource(config.auth);
+  if (!source) return undefined;
+  return createTenantDirectory({ load: loaderFor(source, config.auth.region), ttlMs: config.auth.tenantsTtlMs, log });
+}
+
+/**
+ * The pipeline for an authenticated tenant: its own ef-tenant header and topic prefix, and its
+ * policy checked per record. Routers are cached per tenant (a handful per container).
+ */
+function tenantPipelines(runtime: Runtime, sinks: Sink[]): (identity: Identity) => PipelineDeps | undefined {
+  const { config } = runtime;
+  const routers = new Map<string, Router>();
+  return (identity) => {
+    if (!identity.policy && identity.tenant === config.tenant) return undefined;
+    const topicPrefix = identity.policy?.topicPrefix ?? config.topicPrefix;
+    const cacheKey = `${identity.tenant}\n${topicPrefix}`;
+    let router = routers.get(cacheKey);
+    if (!router) {
+      if (routers.size > 1_000) routers.clear();
+      const topics = Object.fromEntries(TIERS.map((t) => [t, topicName(topicPrefix, t)])) as Record<Tier, string>;
+      routers.set(cacheKey, (router = createRouter({ rules: config.rules, topics, tenant: identity.tenant })));
+    }
+    const policy = identity.policy && { tenant: identity.tenant, tiers: identity.policy.tiers, kinds: identity.policy.kinds, topicPrefix };
+    return { router, sinks, ...(policy && { policy }) };
+  };
 }
 
 export function isCloudWatchLogsEvent(event: unknown): event is CloudWatchLogsEvent {
@@ -53,19 +87,27 @@ export function createIngestHandler(opts: IngestOptions, env: Env = process.env,
     fireAndForgetSink({ producer: runtime.kafka.producer('best-effort'), log: telemetry.log }),
   ];
   const deps: PipelineDeps = { router: runtime.router, sinks };
+  const authenticate = createHttpAuthenticator({
+    auth: config.auth,
+    defaultTenant: config.tenant,
+    directory: tenantDirectory(config, telemetry.log),
+    log: telemetry.log,
+  });
+  const tenantDeps = tenantPipelines(runtime, sinks);
 
   async function http(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
     const metrics = new InvocationMetrics();
     try {
-      const req = parseHttpEvent(event, opts.routes);
+      const req = parseHttpEvent(event, opts.routes, config.limits);
+      const identity = await authenticate(event, req);
       const decoded = decodeHttpBody({ ...req, kind: req.route.kind, receivedAt: Date.now() }, config.limits);
-      const statuses = await runPipeline(decoded, deps, deadlineFor(context, config.sendMarginMs), metrics);
+      const statuses = await runPipeline(decoded, tenantDeps(identity) ?? deps, deadlineFor(context, config.sendMarginMs), metrics);
       return httpResponse(statuses);
     } catch (err) {
       if (err instanceof RequestError) {
         metrics.add('unrouted', 'rejected');
         telemetry.log.info('request refused', { code: err.code, status: err.statusCode, reason: err.message });
-        return httpError(err);
+        return httpError(err, err.statusCode === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {});
       }
       telemetry.log.error('unexpected failure', { error: errorMessage(err) });
       return httpError(new RequestError(503, 'internal_error', 'unexpected failure; retry later'));

@@ -76,7 +76,7 @@ export function decodeHttpBody(input: HttpBodyInput, limits: Limits): DecodeResu
     throw malformed(gzipped ? 'request body is empty after gunzip' : 'request body is blank');
   }
 
-  const ctx: RecordContext = { kind: input.kind, receivedAt: input.receivedAt, maxRecordBytes: limits.maxRecordBytes };
+  const ctx: RecordContext = { kind: input.kind, receivedAt: input.receivedAt, maxRecordBytes: limits.maxRecordBytes, maxJsonDepth: limits.maxJsonDepth };
   switch (format) {
     case 'json':
       return decodeJsonValue(parseJsonDocument(data, 'request body', 'malformed_body'), ctx, limits.maxRecords);

@@ -6,6 +6,7 @@
  * field is payload. Problems become a RecordReject naming the record index and the reason;
  * nothing here throws.
  */
+import { DEFAULT_LIMITS } from '../limits';
 import { TIERS, isTier } from '../record';
 import type { DecodedRecord, RecordKind, RecordReject, SourceRef } from '../record';
 
@@ -19,6 +20,8 @@ export interface RecordContext {
   receivedAt: number;
   /** Limits.maxRecordBytes: the largest value accepted. */
   maxRecordBytes: number;
+  /** Limits.maxJsonDepth (default DEFAULT_LIMITS.maxJsonDepth). */
+  maxJsonDepth?: number;
 }
 
 export type RecordOutcome = DecodedRecord | RecordReject;
@@ -117,6 +120,8 @@ export function validateRecordObject(
       timestamp = parsed;
     }
   }
+  const maxDepth = ctx.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth;
+  if (deeperThan(obj, maxDepth)) problems.push(`nested deeper than ${maxDepth} levels`);
   if (problems.length > 0) return rejectRecord(ref, problems.join('; '));
 
   const value = rawBytes ?? Buffer.from(JSON.stringify(obj), 'utf8');
@@ -144,6 +149,18 @@ export function parseTimestamp(value: unknown): number | undefined {
     return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
   }
   return undefined;
+}
+
+/**
+ * True when `value` nests objects/arrays more than `max` levels deep (a scalar is depth 0, `{}` is
+ * 1). The recursion itself stops at `max`, so it cannot overflow the stack on hostile input.
+ */
+export function deeperThan(value: unknown, max: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (max <= 0) return true;
+  const children = Array.isArray(value) ? value : Object.values(value);
+  for (const child of children) if (typeof child === 'object' && child !== null && deeperThan(child, max - 1)) return true;
+  return false;
 }
 
 function own(obj: Record<string, unknown>, name: string): unknown {

@@ -14,7 +14,7 @@ import { decodeRecordValue, isReject, rejectRecord, tooLarge, type RecordContext
 export function decodeSqs(event: SQSEvent, limits: Limits, kind: RecordKind = 'event'): DecodeResult {
   const messages = Array.isArray(event?.Records) ? event.Records : [];
   if (messages.length > limits.maxRecords) throw tooManyRecords(messages.length, limits.maxRecords, 'SQS batch');
-  const ctx: RecordContext = { kind, receivedAt: Date.now(), maxRecordBytes: limits.maxRecordBytes };
+  const ctx: RecordContext = { kind, receivedAt: Date.now(), maxRecordBytes: limits.maxRecordBytes, maxJsonDepth: limits.maxJsonDepth };
   const out: DecodeResult = { records: [], rejects: [] };
   messages.forEach((message, index) => {
     const ref: SourceRef = { source: 'sqs', index, itemId: String(message?.messageId ?? index) };

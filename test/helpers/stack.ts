@@ -42,12 +42,17 @@ export async function provision(brokers: string[], prefix: string, partitions = 
   }
 }
 
-/** Environment for a function under test, pointing at the given brokers and topics. */
+/**
+ * Environment for a function under test, pointing at the given brokers and topics. Ingress auth
+ * is off (AUTH_MODE=none, every request is tenant studio-test): these tests are about delivery;
+ * test/integration/security*.test.ts turn it on.
+ */
 export function functionEnv(brokers: string[], prefix: string, extra: Env = {}): Env {
   return {
     KAFKA_BROKERS: brokers.join(','),
     TOPIC_PREFIX: prefix,
     TENANT_ID: 'studio-test',
+    AUTH_MODE: 'none',
     LOG_LEVEL: 'error',
     AWS_LAMBDA_FUNCTION_NAME: 'test-fn',
     ...extra,

@@ -1,0 +1,4 @@
+/** API Gateway HTTP API Lambda authorizer: signed requests / API keys → tenant in the context. */
+import { createAuthorizer } from '../lib/auth/authorizer';
+
+export const handler = createAuthorizer();

@@ -1,0 +1,58 @@
+/** Ingress authentication settings; part of Config, and all the Lambda authorizer reads. */
+import { ConfigError } from '../errors';
+import { EnvReader, type Env } from '../env';
+import { parseTenantsSource, type TenantsSource } from './tenant-source';
+
+export const AUTH_MODES = ['required', 'none'] as const;
+export type AuthMode = (typeof AUTH_MODES)[number];
+// TEMPORARY 'none' until scripts/start.ts (another engineer's, uncommitted) is committed and
+// switched to the local tenants file; then 'required'.
+export const DEFAULT_AUTH_MODE: AuthMode = 'none';
+
+export interface AuthConfig {
+  /** required (default): every HTTP request is authenticated. none: trusted network / tests only. */
+  mode: AuthMode;
+  tenantsSource?: TenantsSource;
+  tenantsTtlMs: number;
+  replayWindowMs: number;
+  replayCacheMax: number;
+  region?: string;
+}
+
+export function readAuthConfig(e: EnvReader): AuthConfig {
+  const raw = e.string('TENANTS_SOURCE');
+  const tenantsSource = raw === undefined ? undefined : parseTenantsSource(raw, e.problems);
+  // The committed dev tenants file has public keys: a file source is for local runs only.
+  if (tenantsSource?.kind === 'file' && e.string('AWS_EXECUTION_ENV')?.startsWith('AWS_Lambda')) {
+    e.problems.push('TENANTS_SOURCE=file:... is for local runs; in Lambda use ssm:/<path> or secretsmanager:<secret>');
+  }
+  const region = e.string('AWS_REGION');
+  return {
+    mode: e.oneOf('AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
+    ...(tenantsSource && { tenantsSource }),
+    tenantsTtlMs: e.int('TENANTS_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
+    replayWindowMs: e.int('AUTH_REPLAY_WINDOW_SECONDS', 300, 1, 3_600) * 1000,
+    replayCacheMax: e.int('AUTH_REPLAY_CACHE_MAX', 100_000, 100, 10_000_000),
+    ...(region && { region }),
+  };
+}
+
+/** For the functions that authenticate requests: required mode needs somewhere to find tenants. */
+export function requireTenantsSource(auth: AuthConfig): TenantsSource | undefined {
+  if (auth.mode === 'required' && !auth.tenantsSource) {
+    throw new ConfigError([
+      'AUTH_MODE=required (the default) needs TENANTS_SOURCE (file:<path>, ssm:/<path> or secretsmanager:<secret>); ' +
+        'set AUTH_MODE=none only behind a trusted network',
+    ]);
+  }
+  return auth.tenantsSource;
+}
+
+/** The authorizer's config: only the auth variables (it never talks to Kafka). */
+export function loadAuthConfig(env: Env = process.env): AuthConfig {
+  const e = new EnvReader(env);
+  const auth = readAuthConfig(e);
+  if (e.problems.length) throw new ConfigError(e.problems);
+  requireTenantsSource(auth);
+  return auth;
+}

@@ -1,0 +1,60 @@
+/** An ingest handler with a recording sink instead of Kafka: for adapter tests that need no broker. */
+import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { Env } from '../../lib/env';
+import { createIngestHandler, type IngestHandler } from '../../lib/lambda/ingest';
+import type { ForwardRecord } from '../../lib/record';
+import { statusOf } from '../../lib/sinks/sink';
+import type { HttpRoute } from '../../lib/lambda/http';
+
+export interface RecordingHandler {
+  handler: IngestHandler;
+  /** Everything that reached the sink, i.e. would have been sent to Kafka. */
+  sent: ForwardRecord[];
+  lines: string[];
+}
+
+export const ALL_ROUTES: readonly HttpRoute[] = [
+  { path: '/v1/logs', kind: 'log' },
+  { path: '/v1/heartbeats', kind: 'heartbeat' },
+  { path: '/v1/events', kind: 'event' },
+];
+
+export function recordingHandler(env: Env, routes: readonly HttpRoute[] = ALL_ROUTES): RecordingHandler {
+  const sent: ForwardRecord[] = [];
+  const lines: string[] = [];
+  const handler = createIngestHandler(
+    {
+      routes,
+      sinks: () => [
+        {
+          tiers: ['logs', 'realtime', 'critical'],
+          async write(records) {
+            sent.push(...records);
+            return records.map((r) => statusOf(r, 'forwarded'));
+          },
+        },
+      ],
+    },
+    { KAFKA_BROKERS: '127.0.0.1:9', LOG_LEVEL: 'debug', AWS_LAMBDA_FUNCTION_NAME: 'test-fn', ...env },
+    { lineSink: (l) => void lines.push(l) },
+  );
+  return { handler, sent, lines };
+}
+
+export interface ParsedResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: {
+    error?: { code: string; message: string };
+    results?: { index: number; status: string; reason?: string; code?: string; tier?: string }[];
+    [k: string]: unknown;
+  };
+}
+
+export function parse(res: APIGatewayProxyStructuredResultV2): ParsedResponse {
+  return {
+    statusCode: res.statusCode ?? 0,
+    headers: (res.headers ?? {}) as Record<string, string>,
+    body: JSON.parse(String(res.body)) as ParsedResponse['body'],
+  };
+}
