@@ -41,12 +41,19 @@ export function parseHttpEvent(
   const headers = readHeaders(event.headers, limits);
   const raw: unknown = event.body ?? '';
   if (typeof raw !== 'string') throw new RequestError(400, 'malformed_body', 'the event body is not a string');
+  const base64 = event.isBase64Encoded === true;
+  const body = Buffer.from(raw, base64 ? 'base64' : 'utf8');
+  // Node skips characters that are not base64, so a corrupt body decodes short: an O(1) check
+  // instead of a regex over up to 8 MB.
+  if (base64 && (raw.length % 4 !== 0 || body.length !== Buffer.byteLength(raw, 'base64'))) {
+    throw new RequestError(400, 'malformed_body', 'the body is flagged base64 but is not valid base64');
+  }
   return {
     route,
     method,
     path,
     headers,
-    body: Buffer.from(raw, event.isBase64Encoded === true ? 'base64' : 'utf8'),
+    body,
     ...(headers['content-type'] !== undefined && { contentType: headers['content-type'] }),
     ...(headers['content-encoding'] !== undefined && { contentEncoding: headers['content-encoding'] }),
   };
