@@ -362,7 +362,9 @@ export class KafkaConsumerClient implements ConsumerAdmin {
   async groupLag(groupId: string, topics?: readonly string[]): Promise<GroupLag> {
     const admin = await this.admin();
     const [group] = (await admin.describeGroups([groupId])).groups;
-    const committed = await admin.fetchOffsets({ groupId, ...(topics && { topics: [...topics] }) });
+    // Without topics the broker lists only partitions with a commit; asking per topic lists them all.
+    const names = topics ? [...topics] : (await admin.fetchOffsets({ groupId })).map((t) => t.topic);
+    const committed = names.length ? await admin.fetchOffsets({ groupId, topics: names }) : [];
     const partitions: PartitionLag[] = [];
     for (const t of committed) {
       const ends = await admin.fetchTopicOffsets(t.topic);
