@@ -1,0 +1,208 @@
+/**
+ * `serverless package` (osls, from devDependencies) on this tree with no AWS credentials and no
+ * login, and what the generated CloudFormation must say: least-privilege IAM, handlers present in
+ * the bundles, timeouts consistent with the outbox grace period, the event sources as designed.
+ */
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { before, test } from 'node:test';
+import { asList, iamStatements, packaged, resourcesOfType, root, TEST_LOG_GROUPS, zipEntries, type CfnResource, type Packaged } from './helpers';
+
+let pkg: Packaged;
+const fns = () => Object.fromEntries(resourcesOfType(pkg.template, 'AWS::Lambda::Function')) as Record<string, CfnResource>;
+const fn = (logicalId: string) => {
+  const r = fns()[`${logicalId}LambdaFunction`];
+  assert.ok(r, `function ${logicalId} is in the template`);
+  return r.Properties!;
+};
+const esmFor = (logicalId: string) =>
+  resourcesOfType(pkg.template, 'AWS::Lambda::EventSourceMapping')
+    .map(([, r]) => r.Properties!)
+    .filter((p) => JSON.stringify(p.FunctionName).includes(`"${logicalId}LambdaFunction"`));
+
+before(async () => {
+  // No AWS credentials may be involved: packaging is offline.
+  for (const k of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN', 'AWS_PROFILE']) delete process.env[k];
+  pkg = await packaged();
+});
+
+test('serverless package produces a CloudFormation template with every function', () => {
+  const names = Object.keys(fns()).sort();
+  assert.deepEqual(names, [
+    'AuditCriticalLambdaFunction',
+    'ConsumeRealtimeLambdaFunction',
+    'IngestCriticalLambdaFunction',
+    'IngestHeartbeatsLambdaFunction',
+    'IngestLogsLambdaFunction',
+    'OutboxRelayLambdaFunction',
+    'ProvisionTopicsLambdaFunction',
+  ]);
+  const types = Object.values(pkg.template.Resources).reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.Type]: (acc[r.Type] ?? 0) + 1 }), {});
+  console.log(`# packaged in ${pkg.seconds.toFixed(1)} s${pkg.cached ? ' (template cached; bundles rebuilt)' : ''}: ${path.relative(process.cwd(), pkg.dir)}`);
+  console.log(`# ${Object.keys(pkg.template.Resources).length} resources: ${Object.entries(types).map(([t, n]) => `${t} x${n}`).join(', ')}`);
+  if (pkg.placeholders.length) console.log(`# placeholder bundles (no functions/<name>.ts yet): ${pkg.placeholders.join(', ')}`);
+});
+
+test('every function handler exists in its bundle, and each package holds only its own bundle', () => {
+  for (const [id, r] of Object.entries(fns())) {
+    const handler = r.Properties!.Handler as string;
+    const m = /^(dist\/([\w-]+)\/index)\.handler$/.exec(handler);
+    assert.ok(m, `${id}: handler ${handler} points into dist/<function>/index.js`);
+    const zip = path.join(pkg.dir, path.basename(r.Properties!.Code.S3Key as string));
+    assert.ok(existsSync(zip), `${id}: ${zip} exists`);
+    const entries = zipEntries(zip).filter((e) => !e.endsWith('/'));
+    assert.ok(entries.includes(`${m[1]}.js`), `${id}: ${m[1]}.js is in ${path.basename(zip)} (has ${entries.join(', ')})`);
+    assert.ok(entries.every((e) => e.startsWith(`dist/${m[2]}/`)), `${id}: only its own bundle in the zip: ${entries.join(', ')}`);
+    if (!pkg.placeholders.includes(m[2]!)) {
+      assert.ok(entries.includes(`${m[1]}.js.map`), `${id}: the source map is packaged`);
+      assert.ok(existsSync(path.join(root, 'functions', `${m[2]}.ts`)), `${id}: functions/${m[2]}.ts exists`);
+    }
+  }
+});
+
+test('IAM: no wildcard actions anywhere; no wildcard resource for Kafka or DynamoDB actions', () => {
+  const statements = iamStatements(pkg.template);
+  assert.ok(statements.length > 20, 'statements were found');
+  for (const { where, statement } of statements) {
+    assert.equal(statement.NotAction, undefined, `${where}: no NotAction`);
+    assert.equal(statement.NotResource, undefined, `${where}: no NotResource`);
+    const actions = asList<string>(statement.Action);
+    for (const a of actions) assert.ok(typeof a === 'string' && !a.includes('*'), `${where}: action ${JSON.stringify(a)} has no wildcard`);
+    const resources = asList<unknown>(statement.Resource);
+    assert.ok(resources.length > 0, `${where}: names its resources`);
+    const wildcard = resources.some((r) => typeof r === 'string' && r.includes('*'));
+    if (wildcard) {
+      // Only EC2 Describe* calls, which support no resource-level permissions, may use '*'.
+      assert.ok(actions.every((a) => a.startsWith('ec2:Describe')), `${where}: '*' resource only for ec2:Describe*, not ${actions.join(', ')}`);
+    }
+    if (actions.some((a) => /^(kafka-cluster|kafka|dynamodb):/.test(a))) {
+      assert.ok(!wildcard, `${where}: ${actions.join(', ')} must name the cluster / topics / table`);
+    }
+  }
+});
+
+test('IAM: one role per function, each with exactly its tier access', () => {
+  const roles = Object.entries(fns()).map(([id, r]) => [id, r.Properties!.Role['Fn::GetAtt']?.[0]] as const);
+  assert.equal(new Set(roles.map(([, role]) => role)).size, roles.length, `distinct roles: ${JSON.stringify(roles)}`);
+  assert.ok(!pkg.template.Resources.IamRoleLambdaExecution, 'no shared default role');
+
+  const actionsOf = (role: string) => {
+    const byTopic = new Map<string, Set<string>>();
+    for (const { where, statement } of iamStatements(pkg.template).filter((s) => s.where.startsWith(`${role}/`))) {
+      for (const r of asList<unknown>(statement.Resource)) {
+        const text = JSON.stringify(r);
+        const key = /"\/","(edge\.[\w.-]+)"/.exec(text)?.[1] ?? /"(\w+Table)"/.exec(text)?.[1] ?? where;
+        const set = byTopic.get(key) ?? new Set<string>();
+        for (const a of asList<string>(statement.Action)) set.add(a);
+        byTopic.set(key, set);
+      }
+    }
+    return byTopic;
+  };
+  const topic = (tier: string) => `edge.ci.${tier}`;
+  const has = (role: string, key: string, action: string) => actionsOf(role).get(key)?.has(action) ?? false;
+
+  for (const role of ['IngestLogsRole', 'IngestHeartbeatsRole']) {
+    assert.ok(has(role, topic('logs'), 'kafka-cluster:WriteData') && has(role, topic('realtime'), 'kafka-cluster:WriteData'), `${role} writes the best-effort tiers`);
+    assert.ok(!actionsOf(role).has(topic('critical')), `${role} cannot touch the critical topic`);
+    assert.ok(!actionsOf(role).has('OutboxTable'), `${role} cannot touch the outbox`);
+  }
+  for (const role of ['IngestCriticalRole', 'OutboxRelayRole']) {
+    assert.ok(has(role, topic('critical'), 'kafka-cluster:WriteData'), `${role} writes the critical tier`);
+    assert.ok(!actionsOf(role).has(topic('logs')), `${role} does not write logs`);
+    assert.ok(actionsOf(role).has('OutboxTable'), `${role} uses the outbox`);
+  }
+  assert.ok(has('ConsumeRealtimeRole', topic('realtime'), 'kafka-cluster:ReadData'));
+  assert.ok(!actionsOf('ConsumeRealtimeRole').has(topic('critical')));
+  assert.ok(has('AuditCriticalRole', topic('critical'), 'kafka-cluster:ReadData'));
+  assert.ok(!has('AuditCriticalRole', topic('critical'), 'kafka-cluster:WriteData'), 'the audit sink only reads');
+  const all = iamStatements(pkg.template).flatMap((s) => asList<string>(s.statement.Action));
+  assert.ok(!all.includes('kafka-cluster:DeleteTopic'), 'nothing may delete a topic');
+  assert.ok(!all.some((a) => /^dynamodb:(Scan|DeleteTable)$/.test(a)), 'no scans, no table deletion');
+  // The SCRAM secret is only readable when one is configured (a CloudFormation condition).
+  const scram = iamStatements(pkg.template).filter((s) => asList<string>(s.statement.Action).includes('secretsmanager:GetSecretValue'));
+  assert.ok(scram.length > 0 && scram.every((s) => JSON.stringify(s.statement.Resource) === '{"Ref":"ScramSecretArn"}'));
+  assert.deepEqual(pkg.template.Conditions?.HasScramSecret, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ScramSecretArn' }, ''] }] });
+});
+
+test('timeouts: ingest-critical and the relay end before the outbox grace period; the relay within its lease', () => {
+  for (const id of ['IngestCritical', 'OutboxRelay']) {
+    const p = fn(id);
+    const env = p.Environment.Variables as Record<string, string>;
+    const grace = Number(env.OUTBOX_GRACE_MS);
+    assert.ok(Number.isInteger(grace) && grace > 0, `${id}: OUTBOX_GRACE_MS set (${env.OUTBOX_GRACE_MS})`);
+    assert.ok(p.Timeout * 1000 < grace, `${id}: timeout ${p.Timeout} s < grace ${grace} ms`);
+  }
+  const relay = fn('OutboxRelay');
+  assert.ok(relay.Timeout * 1000 < Number(relay.Environment.Variables.OUTBOX_LEASE_MS), 'relay timeout < lease');
+  assert.equal(fn('IngestCritical').Environment.Variables.OUTBOX_GRACE_MS, relay.Environment.Variables.OUTBOX_GRACE_MS, 'one grace period');
+  assert.equal(relay.ReservedConcurrentExecutions, 2, 'relay concurrency is capped');
+  const queue = pkg.template.Resources.CriticalQueue!.Properties!;
+  assert.ok(queue.VisibilityTimeout >= 6 * fn('IngestCritical').Timeout, 'SQS visibility >= 6x the function timeout');
+  // API Gateway HTTP APIs give up after 30 s.
+  for (const id of ['IngestLogs', 'IngestHeartbeats', 'IngestCritical']) assert.ok(fn(id).Timeout <= 29, `${id} answers HTTP in time`);
+});
+
+test('event sources: HTTP routes behind the authorizer, SQS with partial failures, schedule, MSK consumers', () => {
+  const routes = resourcesOfType(pkg.template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!);
+  assert.deepEqual(routes.map((r) => r.RouteKey).sort(), ['POST /v1/events', 'POST /v1/heartbeats', 'POST /v1/logs']);
+  for (const r of routes) assert.equal(r.AuthorizationType, 'AWS_IAM', `${r.RouteKey} is authorized`);
+
+  const [sqs] = esmFor('IngestCritical');
+  assert.deepEqual(sqs?.FunctionResponseTypes, ['ReportBatchItemFailures']);
+  const redrive = pkg.template.Resources.CriticalQueue!.Properties!.RedrivePolicy;
+  assert.deepEqual(redrive.deadLetterTargetArn, { 'Fn::GetAtt': ['CriticalDeadLetterQueue', 'Arn'] });
+
+  const rules = resourcesOfType(pkg.template, 'AWS::Events::Rule').map(([, r]) => r.Properties!);
+  assert.ok(rules.some((r) => r.ScheduleExpression === 'rate(1 minute)' && JSON.stringify(r.Targets).includes('OutboxRelayLambdaFunction')));
+
+  const [realtime] = esmFor('ConsumeRealtime');
+  assert.equal(realtime?.StartingPosition, 'LATEST');
+  assert.deepEqual(realtime?.Topics, ['edge.ci.realtime']);
+  assert.equal(realtime?.MaximumRetryAttempts, 0, 'at-most-once: a failed batch is not re-run');
+  const [audit] = esmFor('AuditCritical');
+  assert.equal(audit?.StartingPosition, 'TRIM_HORIZON');
+  assert.deepEqual(audit?.Topics, ['edge.ci.critical']);
+  assert.equal(audit?.AmazonManagedKafkaEventSourceConfig?.ConsumerGroupId, 'edge-forwarder-ci-critical-audit');
+  assert.deepEqual(audit?.FunctionResponseTypes, ['ReportBatchItemFailures'], 'batchItemFailures are honoured');
+  assert.ok(audit?.ProvisionedPollerConfig, 'provisioned mode (required for Kafka error handling)');
+  assert.ok(audit?.DestinationConfig?.OnFailure?.Destination, 'batches given up on are recorded');
+  for (const m of [realtime, audit]) assert.ok(m?.BatchSize > 0);
+
+  // At-most-once CloudWatch Logs path: async invocations are never retried.
+  const evConf = pkg.template.Resources.IngestLogsLambdaEvConf!.Properties!;
+  assert.equal(evConf.MaximumRetryAttempts, 0);
+  assert.ok(evConf.DestinationConfig.OnFailure.Destination);
+  const subscriptions = resourcesOfType(pkg.template, 'AWS::Logs::SubscriptionFilter').map(([, r]) => r.Properties!);
+  assert.deepEqual(subscriptions.map((s) => s.LogGroupName).sort(), [...TEST_LOG_GROUPS].sort());
+  for (const s of subscriptions) assert.deepEqual(s.DestinationArn, { 'Fn::GetAtt': ['IngestLogsLambdaFunction', 'Arn'] });
+});
+
+test('VPC for the Kafka producers only; log retention on every function; the topics custom resource', () => {
+  for (const id of ['IngestLogs', 'IngestHeartbeats', 'IngestCritical', 'OutboxRelay', 'ProvisionTopics']) {
+    assert.ok(fn(id).VpcConfig?.SubnetIds && fn(id).VpcConfig?.SecurityGroupIds, `${id} runs in the VPC`);
+  }
+  for (const id of ['ConsumeRealtime', 'AuditCritical']) assert.equal(fn(id).VpcConfig, undefined, `${id} needs no VPC`);
+  const groups = resourcesOfType(pkg.template, 'AWS::Logs::LogGroup');
+  assert.equal(groups.length, Object.keys(fns()).length);
+  for (const [id, g] of groups) assert.ok(g.Properties!.RetentionInDays > 0, `${id} has a retention`);
+  const topics = pkg.template.Resources.KafkaTopics!;
+  assert.equal(topics.Type, 'Custom::KafkaTopics');
+  assert.deepEqual(topics.Properties!.ServiceToken, { 'Fn::GetAtt': ['ProvisionTopicsLambdaFunction', 'Arn'] });
+  assert.equal(topics.Properties!.TopicPrefix, fn('ProvisionTopics').Environment.Variables.TOPIC_PREFIX, 'one prefix');
+});
+
+test('alarms: dropped share per best-effort tier, dead entries, relay lag, errors and throttles of every function', () => {
+  const alarms = Object.fromEntries(resourcesOfType(pkg.template, 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties!]));
+  for (const id of ['LogsDroppedAlarm', 'RealtimeDroppedAlarm', 'OutboxDeadEntriesAlarm', 'RelayLagAlarm', 'CriticalDeadLetterAlarm']) assert.ok(alarms[id], id);
+  const dropped = JSON.stringify(alarms.LogsDroppedAlarm);
+  assert.ok(dropped.includes('"Namespace":"EdgeForwarder"') && dropped.includes('"MetricName":"Dropped"') && dropped.includes('{"Name":"Tier","Value":"logs"}'));
+  assert.equal(alarms.OutboxDeadEntriesAlarm!.MetricName, 'DeadEntries');
+  assert.equal(alarms.RelayLagAlarm!.MetricName, 'OldestPendingAgeMs');
+  assert.ok(Number(alarms.RelayLagAlarm!.Threshold) > Number(fn('OutboxRelay').Environment.Variables.OUTBOX_GRACE_MS), 'lag alarm well above the grace period');
+  for (const name of Object.keys(fns()).map((id) => id.replace(/LambdaFunction$/, ''))) {
+    assert.equal(alarms[`${name}ErrorsAlarm`]?.MetricName, 'Errors', `${name} Errors alarm`);
+    assert.equal(alarms[`${name}ThrottlesAlarm`]?.MetricName, 'Throttles', `${name} Throttles alarm`);
+  }
+});
