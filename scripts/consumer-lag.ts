@@ -3,7 +3,8 @@
  *
  * Committed offset, log end offset and lag of a consumer group, per topic and partition (the
  * Lambda event source mappings' groups too: their group id is the mapping's UUID unless set).
- * Kafka connection as for loss-report. Exit 2 when the group has no committed offsets at all.
+ * A partition the group never committed on shows committed "-" and counts everything retained
+ * as behind. Kafka connection as for loss-report. Exit 2 when the group has no commit at all.
  */
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../lib/config';
@@ -37,6 +38,10 @@ async function main(): Promise<number> {
       console.log(JSON.stringify(lag, null, 2));
     } else {
       const total = lag.partitions.reduce((n, p) => n + p.lag, 0);
+      if (!lag.partitions.length) {
+        console.log(`group ${lag.groupId}: ${lag.state}, ${lag.members} member(s); no committed offsets and no assigned topics (name them with --topic)`);
+        return 2;
+      }
       console.log(`group ${lag.groupId}: ${lag.state}, ${lag.members} member(s), total lag ${total.toLocaleString('en-US')}`);
       const rows = [['topic', 'partition', 'committed', 'end', 'lag']];
       for (const p of lag.partitions) rows.push([p.topic, String(p.partition), p.committed === null ? '-' : String(p.committed), String(p.high), String(p.lag)]);

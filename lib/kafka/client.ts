@@ -332,7 +332,7 @@ class KafkajsTopicAdmin implements TopicAdmin {
 // ─── Consumers (issue 7): group members with manual commits, consumer lag, reading a window ────
 // A section of its own, apart from the producer code above (which is tuned separately), with its
 // imports here for the same reason. lib/consume/* sees only the interfaces in lib/consume/types.
-import type { Admin as KafkajsAdmin, Consumer as KafkajsConsumer, EachBatchPayload, KafkaMessage } from 'kafkajs';
+import { AssignerProtocol, type Admin as KafkajsAdmin, type Consumer as KafkajsConsumer, type EachBatchPayload, type KafkaMessage } from 'kafkajs';
 import type {
   BatchConsumer,
   BatchControl,
@@ -362,8 +362,16 @@ export class KafkaConsumerClient implements ConsumerAdmin {
   async groupLag(groupId: string, topics?: readonly string[]): Promise<GroupLag> {
     const admin = await this.admin();
     const [group] = (await admin.describeGroups([groupId])).groups;
-    // Without topics the broker lists only partitions with a commit; asking per topic lists them all.
-    const names = topics ? [...topics] : (await admin.fetchOffsets({ groupId })).map((t) => t.topic);
+    // Without topics the broker lists only partitions with a commit; asking per topic lists them
+    // all. So: the topics given, else those with commits plus those assigned to live members.
+    const assigned = (group?.members ?? []).flatMap((m) => {
+      try {
+        return Object.keys(AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {});
+      } catch {
+        return [];
+      }
+    });
+    const names = topics ? [...topics] : [...new Set([...(await admin.fetchOffsets({ groupId })).map((t) => t.topic), ...assigned])];
     const committed = names.length ? await admin.fetchOffsets({ groupId, topics: names }) : [];
     const partitions: PartitionLag[] = [];
     for (const t of committed) {
