@@ -14,13 +14,46 @@ export interface Logger {
 export type LineSink = (line: string) => void;
 const stdout: LineSink = (line) => process.stdout.write(line + '\n');
 
-/** Structured JSON logs, one object per line. */
+/**
+ * Defence in depth: no code path logs a credential on purpose, but a field named like one, or a
+ * credential quoted inside an error message (a library echoing a header, a URL with a presigned
+ * query), is masked before the line is written.
+ */
+const SECRET_FIELD = /authorization|cookie|passw|secret|token|signature|api[-_]?key|credential|sasl/i;
+const SECRET_PATTERNS: readonly [RegExp, string][] = [
+  [/\b(Bearer|Basic)\s+[^\s",;]+/gi, '$1 [redacted]'],
+  [/(EF-HMAC-SHA256\s+)[^"\n]+/gi, '$1[redacted]'],
+  [/\b(Signature|X-Amz-Signature|X-Amz-Security-Token|X-Amz-Credential)=[^\s&",;]+/gi, '$1=[redacted]'],
+  [/\b(password|passwd|secret|token|api[-_]?key)(["']?\s*[:=]\s*["']?)[^\s"',;&]+/gi, '$1$2[redacted]'],
+  [/\b(AKIA|ASIA)[A-Z0-9]{16}\b/g, '[redacted-access-key]'],
+];
+export const REDACTED = '[redacted]';
+
+export function redactText(text: string): string {
+  let out = text;
+  for (const [pattern, replacement] of SECRET_PATTERNS) out = out.replace(pattern, replacement);
+  return out;
+}
+
+/** A copy of `value` with secret-named fields masked and secret-looking substrings redacted. */
+export function redact(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return redactText(value);
+  if (typeof value !== 'object' || value === null) return value;
+  if (depth >= 6) return '[truncated]';
+  if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
+  if (value instanceof Error) return redactText(value.message);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) out[k] = SECRET_FIELD.test(k) && v !== undefined && v !== null ? REDACTED : redact(v, depth + 1);
+  return out;
+}
+
+/** Structured JSON logs, one object per line, redacted (see redact). */
 export function createLogger(opts: { level: LogLevel; base?: Record<string, unknown>; sink?: LineSink }): Logger {
   const sink = opts.sink ?? stdout;
   const min = LEVELS[opts.level];
   const write = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < min) return;
-    sink(JSON.stringify({ level, time: new Date().toISOString(), msg, ...opts.base, ...fields }));
+    sink(JSON.stringify({ level, time: new Date().toISOString(), msg: redactText(msg), ...opts.base, ...(fields && (redact(fields) as Record<string, unknown>)) }));
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig } from '../config';
 import { ConfigError, errorMessage } from '../errors';
 import { runtimeRequire } from '../runtime-require';
+import { redactText } from '../telemetry';
 import { credentialsFromEnv, mskIamAuthToken } from './msk-iam-token';
 
 /** SASL + TLS settings in the shape kafkajs takes, built without importing kafkajs. */
@@ -54,7 +55,8 @@ export function createIamTokenProvider(opts: {
       try {
         current = await inFlight;
       } catch (err) {
-        throw new Error(`MSK IAM token refresh failed: ${errorMessage(err)}`);
+        // A signer error may quote the presigned URL (session token, signature): never pass that on.
+        throw new Error(`MSK IAM token refresh failed: ${redactText(errorMessage(err))}`);
       }
     }
     return { value: current.token };

@@ -41,10 +41,10 @@ export function tenantIndex(doc: unknown = TENANTS_DOC): TenantIndex {
   return index;
 }
 
-/** Writes a tenants document to a temp file; returns the TENANTS_SOURCE value for it. */
+/** Writes a tenants document (a string is written as-is) to a temp file; returns the TENANTS_SOURCE value for it. */
 export function tenantsFile(doc: unknown = TENANTS_DOC): string {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'ef-tenants-')), 'tenants.json');
-  writeFileSync(file, JSON.stringify(doc));
+  writeFileSync(file, typeof doc === 'string' ? doc : JSON.stringify(doc));
   return `file:${file}`;
 }
 

@@ -100,3 +100,64 @@ describe('MSK bootstrap brokers', () => {
     assert.equal(looked, 1);
   });
 });
+
+describe('MSK IAM token provider: refresh edges', () => {
+  const creds = { AWS_ACCESS_KEY_ID: 'ASIAEXAMPLEEXAMPLE12', AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', AWS_SESSION_TOKEN: 'FwoGZXIvYXdzEXAMPLE' };
+
+  test('refreshes exactly at expiry minus the margin, not one millisecond earlier', async () => {
+    let clock = 0;
+    let calls = 0;
+    const provider = createIamTokenProvider({
+      region: 'r',
+      refreshBeforeMs: 60_000,
+      now: () => clock,
+      generate: async () => ({ token: `t${++calls}`, expiryTime: clock + 900_000 }),
+    });
+    await provider();
+    clock = 840_000 - 1;
+    assert.equal((await provider()).value, 't1');
+    clock = 840_000;
+    assert.equal((await provider()).value, 't2');
+  });
+
+  test('a failed refresh is not cached: the next connection tries again and recovers', async () => {
+    let fail = true;
+    const provider = createIamTokenProvider({
+      region: 'r',
+      generate: async () => {
+        if (fail) throw new Error('connect ETIMEDOUT 169.254.169.254:80');
+        return { token: 'fresh', expiryTime: Date.now() + 900_000 };
+      },
+    });
+    await assert.rejects(provider(), /^Error: MSK IAM token refresh failed: connect ETIMEDOUT/);
+    fail = false;
+    assert.equal((await provider()).value, 'fresh');
+  });
+
+  test('with Lambda credentials in the environment the real generator signs for the configured region', async () => {
+    const saved = { ...process.env };
+    Object.assign(process.env, creds);
+    try {
+      const sec = await resolveSecurity(loadConfig({ KAFKA_BROKERS: 'h:1', KAFKA_AUTH: 'iam', AWS_REGION: 'ap-south-1' }).kafka);
+      const { value } = await (sec.sasl as { oauthBearerProvider: () => Promise<{ value: string }> }).oauthBearerProvider();
+      const url = new URL(Buffer.from(value, 'base64url').toString('utf8'));
+      assert.equal(url.host, 'kafka.ap-south-1.amazonaws.com');
+      assert.equal(url.searchParams.get('Action'), 'kafka-cluster:Connect');
+      assert.match(url.searchParams.get('X-Amz-Credential')!, /^ASIAEXAMPLEEXAMPLE12\/\d{8}\/ap-south-1\/kafka-cluster\/aws4_request$/);
+      assert.equal(url.searchParams.get('X-Amz-Security-Token'), creds.AWS_SESSION_TOKEN);
+    } finally {
+      for (const k of Object.keys(creds)) if (!(k in saved)) delete process.env[k];
+      Object.assign(process.env, saved);
+    }
+  });
+
+  test('a refresh error that quotes the presigned URL is redacted before it surfaces', async () => {
+    const provider = createIamTokenProvider({
+      region: 'r',
+      generate: async () => {
+        throw new Error('bad request to https://kafka.r.amazonaws.com/?X-Amz-Security-Token=SECRETTOKEN&X-Amz-Signature=abcdef');
+      },
+    });
+    await assert.rejects(provider(), (e: Error) => !e.message.includes('SECRETTOKEN') && !e.message.includes('abcdef') && /refresh failed/.test(e.message));
+  });
+});
