@@ -46,10 +46,11 @@ export interface ConsumerGroupOptions {
   groupId: string;
   topics: readonly string[];
   /**
-   * Where a group without a committed offset starts: false = the log end ("latest", right for
-   * telemetry: a new consumer does not replay an hour of heartbeats), true = the beginning.
+   * Where a group without a committed offset starts. Default false: the log end ("latest", right
+   * for telemetry: a new consumer does not replay an hour of heartbeats). Critical consumers set
+   * true (the beginning), so a new group misses nothing the topic still holds.
    */
-  fromBeginning: boolean;
+  fromBeginning?: boolean;
   sessionTimeoutMs?: number;
   maxBytesPerPartition?: number;
 }

@@ -505,7 +505,7 @@ class KafkajsBatchConsumer implements BatchConsumer {
       const off = consumer.on(consumer.events.FETCH, () => (off(), resolve()));
     });
     await consumer.connect();
-    await consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning });
+    await consumer.subscribe({ topics: [...this.opts.topics], fromBeginning: this.opts.fromBeginning ?? false });
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,

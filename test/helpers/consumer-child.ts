@@ -51,7 +51,7 @@ async function main() {
   const client = new KafkaConsumerClient(loadConfig(env).kafka, log);
   const consumer = withCrashPoint(
     // The broker's minimum session: a SIGKILLed predecessor leaves the group after 6 s, not 30.
-    client.consumer({ groupId: env.EF_GROUP!, topics: [env.EF_TOPIC!], fromBeginning: env.EF_FROM_BEGINNING === '1', sessionTimeoutMs: 6_000 }),
+    client.consumer({ groupId: env.EF_GROUP!, topics: [env.EF_TOPIC!], ...(env.EF_FROM_BEGINNING && { fromBeginning: env.EF_FROM_BEGINNING === '1' }), sessionTimeoutMs: 6_000 }),
     env.EF_CRASH_AT ?? '',
   );
   const handle = async (r: { headers: Record<string, string>; partition: number; offset: number }) =>

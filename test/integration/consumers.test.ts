@@ -39,8 +39,8 @@ async function setup(label: string) {
   return { prefix, group: `g-${label}-${randomBytes(3).toString('hex')}`, file: path.join(dir, `${label}-${randomBytes(3).toString('hex')}.jsonl`) };
 }
 
-function consumer(env: Record<string, string>): ConsumerChild {
-  const c = spawnConsumer({ KAFKA_BROKERS: brokers.join(','), EF_FROM_BEGINNING: '1', ...env });
+function consumer(env: Record<string, string>, fromBeginning = true): ConsumerChild {
+  const c = spawnConsumer({ KAFKA_BROKERS: brokers.join(','), ...(fromBeginning && { EF_FROM_BEGINNING: '1' }), ...env });
   children.push(c);
   return c;
 }
@@ -124,6 +124,19 @@ for (const dedupe of [true, false]) {
     assert.equal(stdout.trim().split('\n').filter((l) => l.includes(topic)).length, 3, stdout);
   });
 }
+
+test('a new group starts at the log end by default: heartbeats from before it started are not replayed', async () => {
+  const { prefix, group, file } = await setup('latest');
+  const topic = `${prefix}realtime`;
+  await produce(brokers, topic, ids('old', 15));
+  const c = consumer({ EF_SEMANTICS: 'at-most-once', EF_GROUP: group, EF_TOPIC: topic, EF_SIDE_EFFECTS: file }, false);
+  await c.waitFor('READY'); // resolves after the first poll: the starting offsets are fixed by then
+  const fresh = ids('new', 15);
+  await produce(brokers, topic, fresh);
+  await waitUntil(() => sideEffects(file).length >= fresh.length, 30_000, 'the new records');
+  await new Promise((r) => setTimeout(r, 1_000));
+  assert.deepEqual(sideEffects(file).map((e) => e.id).sort(), [...fresh].sort());
+});
 
 test('consumer-lag reports committed, end and lag per partition for a group that is behind', async () => {
   const { prefix, group, file } = await setup('lag');
