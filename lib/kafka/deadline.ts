@@ -20,14 +20,20 @@ export function withDeadline<T>(work: Promise<T>, deadline: number, what: string
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
-/** Resolves once every socket's userland write buffer is empty; rejects if one closes first. */
-export async function waitDrained(sockets: Iterable<Socket>): Promise<void> {
+/**
+ * Resolves once every socket's userland write buffer is empty; rejects if one closes first.
+ * 'drain' alone is not enough: a stream emits it only after a write() that returned false. A TLS
+ * socket holds even a small write (below the high-water mark) in userland while it encrypts, and
+ * then empties without any event, so the buffer is also polled.
+ */
+export async function waitDrained(sockets: Iterable<Socket>, pollMs = 2): Promise<void> {
   const pending = [...sockets].filter((s) => s.writableLength > 0);
   await Promise.all(
     pending.map(
       (s) =>
         new Promise<void>((resolve, reject) => {
           const settle = (err?: Error) => {
+            clearInterval(poll);
             s.off('drain', onDrain);
             s.off('close', onClose);
             if (err) reject(err);
@@ -35,6 +41,7 @@ export async function waitDrained(sockets: Iterable<Socket>): Promise<void> {
           };
           const onDrain = () => settle();
           const onClose = () => settle(new Error(`connection closed with ${s.writableLength} bytes unsent`));
+          const poll = setInterval(() => s.writableLength === 0 && settle(), pollMs);
           if (s.destroyed) return onClose();
           s.on('drain', onDrain);
           s.on('close', onClose);

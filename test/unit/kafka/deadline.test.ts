@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
 import net from 'node:net';
 import { test } from 'node:test';
 import { DeadlineExceeded, waitDrained, withDeadline } from '../../../lib/kafka/deadline';
@@ -50,4 +51,13 @@ test('waitDrained waits for a socket whose userland buffer is full, and fails if
   await assert.rejects(failing, /closed with \d+ bytes unsent/);
   paused.destroy();
   server.close();
+});
+
+test('waitDrained also returns when the buffer empties without a drain event (TLS sockets do that)', async () => {
+  // A TLS socket keeps a small write (below the high-water mark) in userland while it encrypts,
+  // then empties it silently: 'drain' only follows a write() that returned false.
+  const socket = Object.assign(new EventEmitter(), { writableLength: 200, destroyed: false }) as unknown as net.Socket;
+  setTimeout(() => Object.assign(socket, { writableLength: 0 }), 20);
+  await withDeadline(waitDrained([socket]), Date.now() + 1_000, 'draining');
+  assert.equal(socket.listenerCount('drain') + socket.listenerCount('close'), 0, 'listeners removed');
 });
