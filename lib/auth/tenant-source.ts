@@ -32,7 +32,7 @@ export function parseTenantsSource(value: string, problems: string[]): TenantsSo
 export type DocumentLoader = () => Promise<unknown[]>;
 
 /** Minimal shape of @aws-sdk/client-ssm used here (the package ships with the Lambda runtime). */
-interface SsmModule {
+export interface SsmModule {
   SSMClient: new (cfg: { region?: string }) => { send(cmd: unknown): Promise<SsmPage> };
   GetParametersByPathCommand: new (input: { Path: string; Recursive: boolean; WithDecryption: boolean; NextToken?: string }) => unknown;
 }
@@ -41,7 +41,7 @@ interface SsmPage {
   NextToken?: string;
 }
 
-export function loaderFor(source: TenantsSource, region?: string, deps: { lookupSecret?: SecretLookup } = {}): DocumentLoader {
+export function loaderFor(source: TenantsSource, region?: string, deps: { lookupSecret?: SecretLookup; ssm?: SsmModule } = {}): DocumentLoader {
   switch (source.kind) {
     case 'file':
       return async () => [parseJson(readFileSync(source.path, 'utf8'), source.path)];
@@ -49,7 +49,7 @@ export function loaderFor(source: TenantsSource, region?: string, deps: { lookup
       return async () => [parseJson(await (deps.lookupSecret ?? secretsManagerLookup)(source.secretId, region), source.secretId)];
     case 'ssm':
       return async () => {
-        const { SSMClient, GetParametersByPathCommand } = runtimeRequire<SsmModule>('@aws-sdk/client-ssm');
+        const { SSMClient, GetParametersByPathCommand } = deps.ssm ?? runtimeRequire<SsmModule>('@aws-sdk/client-ssm');
         const client = new SSMClient(region ? { region } : {});
         const docs: unknown[] = [];
         let NextToken: string | undefined;

@@ -128,3 +128,28 @@ describe('replay cache', () => {
     assert.ok(!cache.claim('new999', 1_000, 20), 'the newest entries are still remembered');
   });
 });
+
+describe('SSM tenant source', () => {
+  test('reads every page under the path, decrypted, one tenant per parameter', async () => {
+    const inputs: unknown[] = [];
+    const [acme, logsonly] = TENANTS_DOC.tenants;
+    const pages = [{ Parameters: [{ Name: '/ef/t/acme', Value: JSON.stringify(acme) }], NextToken: 'p2' }, { Parameters: [{ Name: '/ef/t/logsonly', Value: JSON.stringify(logsonly) }] }];
+    const ssm = {
+      SSMClient: class {
+        async send(cmd: { input: unknown }) {
+          inputs.push(cmd.input);
+          return pages[inputs.length - 1]!;
+        }
+      },
+      GetParametersByPathCommand: class {
+        constructor(readonly input: unknown) {}
+      },
+    };
+    const dir = createTenantDirectory({ load: loaderFor({ kind: 'ssm', path: '/ef/t' }, 'eu-west-1', { ssm }), ttlMs: 1000, log: quietLog });
+    assert.deepEqual([...(await dir.get()).byId.keys()], ['acme', 'logsonly']);
+    assert.deepEqual(inputs, [
+      { Path: '/ef/t', Recursive: true, WithDecryption: true },
+      { Path: '/ef/t', Recursive: true, WithDecryption: true, NextToken: 'p2' },
+    ]);
+  });
+});
