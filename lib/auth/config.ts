@@ -5,12 +5,19 @@ import { parseTenantsSource, type TenantsSource } from './tenant-source';
 
 export const AUTH_MODES = ['required', 'none'] as const;
 export type AuthMode = (typeof AUTH_MODES)[number];
-// TEMPORARY 'none' until scripts/start.ts (another engineer's, uncommitted) is committed and
-// switched to the local tenants file; then 'required'.
-export const DEFAULT_AUTH_MODE: AuthMode = 'none';
+
+/**
+ * Secure by default where it matters: inside Lambda, and wherever a tenant source is configured,
+ * the default is `required` (a deployed function without TENANTS_SOURCE fails its cold start
+ * instead of running open). Only a local process with no tenant source (a unit test, a bench)
+ * defaults to `none`; AUTH_MODE=none is otherwise always an explicit choice.
+ */
+export function defaultAuthMode(inLambda: boolean, hasTenantsSource: boolean): AuthMode {
+  return inLambda || hasTenantsSource ? 'required' : 'none';
+}
 
 export interface AuthConfig {
-  /** required (default): every HTTP request is authenticated. none: trusted network / tests only. */
+  /** required: every HTTP request is authenticated (see defaultAuthMode). none: trusted network / tests only. */
   mode: AuthMode;
   tenantsSource?: TenantsSource;
   tenantsTtlMs: number;
@@ -22,13 +29,15 @@ export interface AuthConfig {
 export function readAuthConfig(e: EnvReader): AuthConfig {
   const raw = e.string('TENANTS_SOURCE');
   const tenantsSource = raw === undefined ? undefined : parseTenantsSource(raw, e.problems);
+  // Set by the Lambda runtime itself (tests and npm start only set AWS_LAMBDA_FUNCTION_NAME).
+  const inLambda = e.string('AWS_EXECUTION_ENV')?.startsWith('AWS_Lambda') ?? false;
   // The committed dev tenants file has public keys: a file source is for local runs only.
-  if (tenantsSource?.kind === 'file' && e.string('AWS_EXECUTION_ENV')?.startsWith('AWS_Lambda')) {
+  if (tenantsSource?.kind === 'file' && inLambda) {
     e.problems.push('TENANTS_SOURCE=file:... is for local runs; in Lambda use ssm:/<path> or secretsmanager:<secret>');
   }
   const region = e.string('AWS_REGION');
   return {
-    mode: e.oneOf('AUTH_MODE', AUTH_MODES, DEFAULT_AUTH_MODE),
+    mode: e.oneOf('AUTH_MODE', AUTH_MODES, defaultAuthMode(inLambda, raw !== undefined)),
     ...(tenantsSource && { tenantsSource }),
     tenantsTtlMs: e.int('TENANTS_CACHE_TTL_SECONDS', 300, 0, 86_400) * 1000,
     replayWindowMs: e.int('AUTH_REPLAY_WINDOW_SECONDS', 300, 1, 3_600) * 1000,
@@ -41,7 +50,7 @@ export function readAuthConfig(e: EnvReader): AuthConfig {
 export function requireTenantsSource(auth: AuthConfig): TenantsSource | undefined {
   if (auth.mode === 'required' && !auth.tenantsSource) {
     throw new ConfigError([
-      'AUTH_MODE=required (the default) needs TENANTS_SOURCE (file:<path>, ssm:/<path> or secretsmanager:<secret>); ' +
+      'AUTH_MODE=required (the default in Lambda) needs TENANTS_SOURCE (file:<path>, ssm:/<path> or secretsmanager:<secret>); ' +
         'set AUTH_MODE=none only behind a trusted network',
     ]);
   }

@@ -133,3 +133,14 @@ describe('configuration', () => {
     assert.deepEqual([res.statusCode, res.body.error?.code], [503, 'auth_unavailable']);
   });
 });
+
+describe('AUTH_MODE default', () => {
+  test('required in Lambda (no tenant source: the cold start fails), required with a tenant source, none only locally without one', async () => {
+    const lambda = { AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x' };
+    assert.throws(() => recordingHandler(lambda), (e: unknown) => e instanceof ConfigError && /AUTH_MODE=required \(the default in Lambda\) needs TENANTS_SOURCE/.test(e.message));
+    const withSource = recordingHandler({ TENANTS_SOURCE: tenantsFile() });
+    assert.equal((await withSource.handler(httpEvent(logs(['a'])))).statusCode, 401);
+    const local = recordingHandler({});
+    assert.equal((await local.handler(httpEvent(logs(['a'])))).statusCode, 200);
+  });
+});
