@@ -10,6 +10,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { ensureKcat } from '../infra/local/tools';
+import { DEV_AUTHORIZATION } from './local/traffic';
 
 const root = path.resolve(__dirname, '..');
 const port = Number(process.env.SMOKE_PORT ?? 18080);
@@ -76,7 +77,10 @@ async function main(): Promise<void> {
       JSON.stringify({ msg: 'smoke line 2', marker }),
       JSON.stringify(`smoke line 3 (plain) ${marker}`),
     ];
-    const res = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') });
+    const anonymous = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson' }, body: lines.join('\n') });
+    say(`POST /v1/logs without credentials → HTTP ${anonymous.status}`);
+    check(anonymous.status === 401, `ingress must be authenticated, got ${anonymous.status}`);
+    const res = await fetch(`${base}/v1/logs`, { method: 'POST', headers: { 'content-type': 'application/x-ndjson', authorization: DEV_AUTHORIZATION }, body: lines.join('\n') });
     const answer = (await res.json()) as { forwarded?: number };
     say(`POST /v1/logs (3 lines, marker ${marker}) → HTTP ${res.status} ${JSON.stringify({ forwarded: answer.forwarded })}`);
     check(res.status === 200 && answer.forwarded === 3, `expected HTTP 200 with 3 forwarded, got ${res.status} ${JSON.stringify(answer)}`);

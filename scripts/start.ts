@@ -92,6 +92,8 @@ function functionEnv(bootstrap: string, dynamoEndpoint: string): Env {
     OUTBOX_TABLE: 'edge-forwarder-outbox-local',
     OUTBOX_GRACE_MS: '10000',
     TENANT_ID: 'local',
+    // Ingress auth on, with the committed dev-only tenants (config/tenants.local.json).
+    TENANTS_SOURCE: `file:${path.join(__dirname, '..', 'config', 'tenants.local.json')}`,
     ...Object.fromEntries(Object.entries(process.env).filter(([, v]) => v?.trim())),
     KAFKA_BROKERS: bootstrap,
     DYNAMODB_ENDPOINT: dynamoEndpoint,

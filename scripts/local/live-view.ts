@@ -29,7 +29,7 @@ const CSI = '\x1b[';
 
 export function tryItLines(info: Pick<ViewInfo, 'port' | 'bootstrap' | 'topics'>): string[] {
   return [
-    `  try it    curl -X POST localhost:${info.port}/v1/logs -H 'content-type: application/x-ndjson' --data-binary $'{"msg":"hello"}\\n{"msg":"world"}\\n"plain line"'`,
+    `  try it    curl -X POST localhost:${info.port}/v1/logs -H 'authorization: Bearer dev-only-api-key-not-a-secret' -H 'content-type: application/x-ndjson' --data-binary $'{"msg":"hello"}\\n{"msg":"world"}\\n"plain line"'`,
     `  read it   kcat -C -b ${info.bootstrap} -t ${info.topics.logs} -o beginning -e`,
   ];
 }

@@ -5,6 +5,9 @@
  */
 import { randomUUID } from 'node:crypto';
 
+/** The dev tenant's public, local-only API key (config/tenants.local.json). */
+export const DEV_AUTHORIZATION = 'Bearer dev-only-api-key-not-a-secret';
+
 export interface TrafficOptions {
   /** http://127.0.0.1:<port>; nothing else is accepted. */
   baseUrl: string;
@@ -41,7 +44,7 @@ export function startTraffic(opts: TrafficOptions) {
     if (server.inFlight >= MAX_IN_FLIGHT) return void stats.skipped++;
     server.inFlight++;
     // No client timeout needed: the server answers within the function timeout (10 s + 1 s).
-    const p = fetch(new URL(path, base), { method: 'POST', headers: { 'content-type': contentType }, body, signal: abort.signal })
+    const p = fetch(new URL(path, base), { method: 'POST', headers: { 'content-type': contentType, authorization: DEV_AUTHORIZATION }, body, signal: abort.signal })
       .then(async (res) => {
         await res.arrayBuffer();
         stats.requests++;
