@@ -320,7 +320,9 @@ class KafkajsTopicAdmin implements TopicAdmin {
 
   private async client() {
     if (!this.admin) {
-      const kafka = kafkaFor(await this.connection(), this.cfg, this.log, 3, new Set());
+      // Provisioning is off the hot path and often runs right after a cluster starts, when
+      // metadata for new topics takes a while to reach every broker: retry patiently.
+      const kafka = kafkaFor(await this.connection(), this.cfg, this.log, 10, new Set());
       const admin = kafka.admin();
       await admin.connect();
       this.admin = admin;
