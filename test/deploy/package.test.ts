@@ -31,6 +31,7 @@ test('serverless package produces a CloudFormation template with every function'
   const names = Object.keys(fns()).sort();
   assert.deepEqual(names, [
     'AuditCriticalLambdaFunction',
+    'AuthorizerLambdaFunction',
     'ConsumeRealtimeLambdaFunction',
     'IngestCriticalLambdaFunction',
     'IngestHeartbeatsLambdaFunction',
@@ -121,9 +122,92 @@ test('IAM: one role per function, each with exactly its tier access', () => {
   assert.ok(!all.includes('kafka-cluster:DeleteTopic'), 'nothing may delete a topic');
   assert.ok(!all.some((a) => /^dynamodb:(Scan|DeleteTable)$/.test(a)), 'no scans, no table deletion');
   // The SCRAM secret is only readable when one is configured (a CloudFormation condition).
-  const scram = iamStatements(pkg.template).filter((s) => asList<string>(s.statement.Action).includes('secretsmanager:GetSecretValue'));
+  const scram = iamStatements(pkg.template).filter((s) => s.statement.Sid === 'ScramSecret');
   assert.ok(scram.length > 0 && scram.every((s) => JSON.stringify(s.statement.Resource) === '{"Ref":"ScramSecretArn"}'));
   assert.deepEqual(pkg.template.Conditions?.HasScramSecret, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'ScramSecretArn' }, ''] }] });
+  // Secrets Manager reads: the SCRAM secret or the tenant secret, nothing else.
+  for (const s of iamStatements(pkg.template).filter((s) => asList<string>(s.statement.Action).includes('secretsmanager:GetSecretValue'))) {
+    assert.ok(['ScramSecret', 'TenantsSecret'].includes(s.statement.Sid), `${s.where}: ${s.statement.Sid} reads a secret`);
+  }
+});
+
+const TENANT_READERS = ['Authorizer', 'IngestLogs', 'IngestHeartbeats', 'IngestCritical'];
+
+test('IAM: the authorizer reads only the tenant source; so do the ingest functions, nobody else', () => {
+  const statementsOf = (role: string) => iamStatements(pkg.template).filter((s) => s.where.startsWith(`${role}/`)).map((s) => s.statement);
+  // Each statement is guarded by the condition of its kind of source (raw, before iamStatements unwraps it).
+  const guarded = (role: string) =>
+    Object.fromEntries(
+      (pkg.template.Resources[role]!.Properties!.Policies as any[])
+        .flatMap((p) => p.PolicyDocument.Statement as any[])
+        .filter((s) => s['Fn::If'])
+        .map((s) => [s['Fn::If'][1].Sid, s['Fn::If'][0]]),
+    );
+
+  const authorizer = statementsOf('AuthorizerRole');
+  assert.deepEqual(authorizer.map((s) => s.Sid).sort(), ['TenantsKey', 'TenantsParameters', 'TenantsSecret']);
+  assert.deepEqual(
+    authorizer.flatMap((s) => asList<string>(s.Action)).sort(),
+    ['kms:Decrypt', 'secretsmanager:GetSecretValue', 'ssm:GetParametersByPath'],
+    'the authorizer can do nothing but read its tenant configuration',
+  );
+  const role = pkg.template.Resources.AuthorizerRole!.Properties!;
+  assert.deepEqual(role.ManagedPolicyArns, [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }], 'logs only, no VPC access');
+
+  const bySid = Object.fromEntries(authorizer.map((s) => [s.Sid, s]));
+  // Exactly one secret: the stack's own (no tenantsSource) or the one passed.
+  assert.deepEqual(bySid.TenantsSecret.Resource, { 'Fn::If': ['TenantsFromSecret', { Ref: 'TenantsSecretArn' }, { Ref: 'TenantsSecret' }] });
+  assert.deepEqual(bySid.TenantsParameters.Resource, {
+    'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ssm:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':parameter', { Ref: 'TenantsSsmPath' }]],
+  });
+  assert.deepEqual(bySid.TenantsKey.Resource, { Ref: 'TenantsKmsKeyArn' });
+  assert.ok(bySid.TenantsKey.Condition?.StringEquals?.['kms:ViaService'], 'kms:Decrypt only through Secrets Manager / SSM');
+  const conditions = { TenantsSecret: 'TenantsInSecretsManager', TenantsParameters: 'TenantsFromSsm', TenantsKey: 'HasTenantsKmsKey' };
+  assert.deepEqual(guarded('AuthorizerRole'), conditions);
+  for (const r of TENANT_READERS) {
+    for (const [sid, condition] of Object.entries(conditions)) assert.equal(guarded(`${r}Role`)[sid], condition, `${r}Role: ${sid} only if ${condition}`);
+  }
+  const c = pkg.template.Conditions!;
+  assert.deepEqual(c.TenantsFromSsm, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'TenantsSsmPath' }, ''] }] });
+  assert.deepEqual(c.TenantsInSecretsManager, { 'Fn::Not': [{ Condition: 'TenantsFromSsm' }] });
+  assert.deepEqual(c.HasTenantsKmsKey, { 'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'TenantsKmsKeyArn' }, ''] }] });
+  assert.deepEqual(c.CreateTenantsSecret, { 'Fn::And': [{ 'Fn::Not': [{ Condition: 'TenantsFromSecret' }] }, { 'Fn::Not': [{ Condition: 'TenantsFromSsm' }] }] });
+  // The test package passes no tenantsSource: the stack creates the (empty) secret.
+  const secret = pkg.template.Resources.TenantsSecret!;
+  assert.equal(secret.Type, 'AWS::SecretsManager::Secret');
+  assert.equal(secret.Condition, 'CreateTenantsSecret');
+  assert.deepEqual(JSON.parse(secret.Properties!.SecretString), { tenants: [] });
+  assert.equal((secret as any).DeletionPolicy, 'Retain', 'the tenant keys survive the stack');
+  for (const p of ['TenantsSecretArn', 'TenantsSsmPath', 'TenantsKmsKeyArn']) assert.equal(pkg.template.Parameters?.[p]?.Default, '', p);
+
+  // Everything else: no tenant configuration access.
+  for (const [id, r] of Object.entries(fns())) {
+    const roleId = r.Properties!.Role['Fn::GetAtt'][0] as string;
+    if (TENANT_READERS.includes(id.replace(/LambdaFunction$/, ''))) continue;
+    assert.ok(!statementsOf(roleId).some((s) => /^Tenants/.test(s.Sid ?? '')), `${roleId} cannot read the tenants`);
+  }
+});
+
+test('TENANTS_SOURCE reaches the authorizer and the ingest functions (the stack secret by default)', () => {
+  const expected = { 'Fn::If': ['CreateTenantsSecret', { 'Fn::Join': ['', ['secretsmanager:', { Ref: 'TenantsSecret' }]] }, ''] };
+  for (const id of TENANT_READERS) assert.deepEqual(fn(id).Environment.Variables.TENANTS_SOURCE, expected, id);
+  for (const id of ['OutboxRelay', 'ProvisionTopics', 'ConsumeRealtime', 'AuditCritical']) {
+    assert.equal(fn(id).Environment.Variables.TENANTS_SOURCE, undefined, `${id} has no tenant source`);
+  }
+  assert.equal(fn('IngestCritical').Environment.Variables.OUTBOX_TABLE.Ref, 'OutboxTable', 'ingest-critical keeps its outbox settings');
+  assert.deepEqual(pkg.template.Outputs?.TenantsSource?.Value, expected);
+});
+
+test('tenantsSource param: parsed for IAM, a bad value fails packaging', async () => {
+  const parse = require(path.join(root, 'infra/serverless/tenants-source.js')) as (o: { resolveVariable: (v: string) => Promise<unknown> }) => Promise<Record<string, string>>;
+  const of = (v: unknown) => parse({ resolveVariable: async (name) => (assert.equal(name, 'param:tenantsSource'), v) });
+  const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:edge/prod/tenants-AbCdEf';
+  assert.deepEqual(await of(''), { source: '', secretArn: '', ssmPath: '' });
+  assert.deepEqual(await of(`secretsmanager:${arn}`), { source: `secretsmanager:${arn}`, secretArn: arn, ssmPath: '' });
+  assert.deepEqual(await of('ssm:/edge-forwarder/prod/tenants/'), { source: 'ssm:/edge-forwarder/prod/tenants', secretArn: '', ssmPath: '/edge-forwarder/prod/tenants' });
+  for (const bad of ['file:config/tenants.local.json', 'secretsmanager:edge/prod/tenants', 'ssm:edge', 'ssm:/', 'arn:aws:secretsmanager:eu-west-1:1:secret:x']) {
+    await assert.rejects(of(bad), /tenantsSource/, bad);
+  }
 });
 
 test('timeouts: ingest-critical and the relay end before the outbox grace period; the relay within its lease', () => {
@@ -147,7 +231,23 @@ test('timeouts: ingest-critical and the relay end before the outbox grace period
 test('event sources: HTTP routes behind the authorizer, SQS with partial failures, schedule, MSK consumers', () => {
   const routes = resourcesOfType(pkg.template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!);
   assert.deepEqual(routes.map((r) => r.RouteKey).sort(), ['POST /v1/events', 'POST /v1/heartbeats', 'POST /v1/logs']);
-  for (const r of routes) assert.equal(r.AuthorizationType, 'AWS_IAM', `${r.RouteKey} is authorized`);
+  // Every route behind the Lambda request authorizer (ingressAuth=lambda, the default).
+  const authorizers = resourcesOfType(pkg.template, 'AWS::ApiGatewayV2::Authorizer');
+  assert.deepEqual(authorizers.map(([id]) => id), ['HttpApiAuthorizerEdgeAuthorizer']);
+  for (const r of routes) {
+    assert.equal(r.AuthorizationType, 'CUSTOM', `${r.RouteKey} is authorized`);
+    assert.deepEqual(r.AuthorizerId, { Ref: 'HttpApiAuthorizerEdgeAuthorizer' }, `${r.RouteKey} uses the Lambda authorizer`);
+  }
+  const authorizer = authorizers[0]![1].Properties!;
+  assert.equal(authorizer.AuthorizerType, 'REQUEST');
+  // Caching off: a cached "allow" would let a replayed request skip the replay check.
+  assert.equal(authorizer.AuthorizerResultTtlInSeconds, 0, 'authorizer result caching is off');
+  assert.equal(authorizer.EnableSimpleResponses, true);
+  assert.equal(authorizer.AuthorizerPayloadFormatVersion, '2.0');
+  assert.deepEqual(authorizer.IdentitySource, ['$request.header.Authorization']);
+  assert.ok(JSON.stringify(authorizer.AuthorizerUri).includes('"AuthorizerLambdaFunction","Arn"'), 'the authorizer function');
+  assert.equal(fn('Authorizer').Handler, 'dist/authorizer/index.handler');
+  assert.ok(fn('Authorizer').Timeout <= 10 && fn('Authorizer').MemorySize <= 512, 'small and quick (API Gateway waits 10 s at most)');
 
   const [sqs] = esmFor('IngestCritical');
   assert.deepEqual(sqs?.FunctionResponseTypes, ['ReportBatchItemFailures']);
@@ -183,7 +283,7 @@ test('VPC for the Kafka producers only; log retention on every function; the top
   for (const id of ['IngestLogs', 'IngestHeartbeats', 'IngestCritical', 'OutboxRelay', 'ProvisionTopics']) {
     assert.ok(fn(id).VpcConfig?.SubnetIds && fn(id).VpcConfig?.SecurityGroupIds, `${id} runs in the VPC`);
   }
-  for (const id of ['ConsumeRealtime', 'AuditCritical']) assert.equal(fn(id).VpcConfig, undefined, `${id} needs no VPC`);
+  for (const id of ['ConsumeRealtime', 'AuditCritical', 'Authorizer']) assert.equal(fn(id).VpcConfig, undefined, `${id} needs no VPC`);
   const groups = resourcesOfType(pkg.template, 'AWS::Logs::LogGroup');
   assert.equal(groups.length, Object.keys(fns()).length);
   for (const [id, g] of groups) assert.ok(g.Properties!.RetentionInDays > 0, `${id} has a retention`);
