@@ -11,6 +11,7 @@ import { loadConfig } from '../lib/config';
 import { ConfigError } from '../lib/errors';
 import { KafkaConsumerClient } from '../lib/kafka/client';
 import { createLogger } from '../lib/telemetry';
+import { runCli } from './run-cli';
 
 const { values } = parseArgs({
   options: {
@@ -54,10 +55,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof ConfigError ? err.message : `consumer-lag failed: ${err instanceof Error ? err.message : err}`);
-    process.exit(1);
-  },
-);
+runCli('consumer-lag', main);

@@ -15,6 +15,7 @@ import { ConfigError } from '../lib/errors';
 import { KafkaConsumerClient } from '../lib/kafka/client';
 import { TIERS } from '../lib/record';
 import { createLogger } from '../lib/telemetry';
+import { runCli } from './run-cli';
 
 const { values } = parseArgs({
   options: {
@@ -63,10 +64,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof ConfigError ? err.message : `loss-report failed: ${err instanceof Error ? err.message : err}`);
-    process.exit(1);
-  },
-);
+runCli('loss-report', main);

@@ -7,9 +7,9 @@
  * Reads the same environment as the functions (OUTBOX_TABLE, DYNAMODB_ENDPOINT, KAFKA_BROKERS /
  * MSK_CLUSTER_ARN, ...); without any, it targets the local `npm start` stack.
  */
-import { ConfigError } from '../lib/errors';
 import { createRelayHandler } from '../lib/lambda/critical';
 import type { Context } from 'aws-lambda';
+import { runCli } from './run-cli';
 
 const LOCAL_DEFAULTS = {
   OUTBOX_TABLE: 'edge-forwarder-outbox-local',
@@ -71,10 +71,4 @@ async function main() {
   }
 }
 
-main().then(
-  (code) => process.exit(code),
-  (err) => {
-    console.error(err instanceof ConfigError ? err.message : `outbox ${command} failed: ${err instanceof Error ? err.message : err}`);
-    process.exit(1);
-  },
-);
+runCli(`outbox ${command}`, main);
