@@ -180,8 +180,7 @@ async function main(): Promise<void> {
     }
     // What every function's config asks for, local flavour, so each bundle at least loads (the
     // ones only measured for size and module load too: in-memory dedupe, a tenants file path).
-    const tenantsFile = path.join(tmpDir, 'tenants.json');
-    writeFileSync(tenantsFile, '{"tenants":[]}\n');
+    const tenantsFile = path.join(__dirname, '..', 'config', 'tenants.local.json');
     const bundleEnv = stack.env({
       OUTBOX_TABLE: criticalTable ?? 'bench-unused',
       DYNAMODB_ENDPOINT: stack.dynamo.endpoint,

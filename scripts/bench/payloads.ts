@@ -62,9 +62,18 @@ export function body(kind: LineKind, n: number, size: number, seed = 1): string 
   return ndjson(lines(kind, n, size, seed));
 }
 
+/** The dev tenant's public, local-only API key (config/tenants.local.json): benches pay for auth too. */
+export const BENCH_AUTHORIZATION = 'Bearer dev-only-api-key-not-a-secret';
+
 /** POST of an NDJSON body to the kind's route, gzip-encoded (base64, as API Gateway delivers it) or plain. */
 export function postEvent(kind: LineKind, ndjsonBody: string, gzip: boolean): APIGatewayProxyEventV2 {
-  return httpEvent({ path: ROUTE[kind], body: ndjsonBody, contentType: 'application/x-ndjson', gzip });
+  return httpEvent({
+    path: ROUTE[kind],
+    body: ndjsonBody,
+    contentType: 'application/x-ndjson',
+    gzip,
+    headers: { authorization: BENCH_AUTHORIZATION },
+  });
 }
 
 /** Raw bytes of the request body as the function receives it (before base64 decoding). */
