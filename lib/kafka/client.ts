@@ -2,6 +2,8 @@
  * The only module that imports kafkajs (kafkajs is in maintenance mode; everything else sees the
  * small interfaces in ./types, so the client can be swapped).
  */
+// First: kafkajs must pick up our single-allocation record encoder when it loads.
+import './fast-record-install';
 import net from 'node:net';
 import tls from 'node:tls';
 import {
