@@ -267,16 +267,23 @@ class KafkajsTopicAdmin implements TopicAdmin {
     const existing = new Set(await admin.listTopics());
     const missing = specs.filter((s) => !existing.has(s.name));
     if (missing.length) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((s) => ({
-          topic: s.name,
-          numPartitions: s.partitions,
-          replicationFactor: s.replicationFactor,
-          configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
-        })),
-      });
+      await admin
+        .createTopics({
+          waitForLeaders: true,
+          topics: missing.map((s) => ({
+            topic: s.name,
+            numPartitions: s.partitions,
+            replicationFactor: s.replicationFactor,
+            configEntries: Object.entries(s.configs).map(([name, value]) => ({ name, value })),
+          })),
+        })
+        .catch((err: { type?: string }) => {
+          // kafkajs's wait gives up when the broker it asks does not know the new topic yet (seen
+          // on a fresh 3-broker cluster); the topics were created: waitForLeaders below waits on.
+          if (err?.type !== 'UNKNOWN_TOPIC_OR_PARTITION') throw err;
+        });
     }
+    if (missing.length) await this.waitForLeaders(missing.map((s) => s.name));
     const results: { topic: string; action: 'created' | 'updated' | 'unchanged' }[] = [];
     for (const spec of specs) {
       if (!existing.has(spec.name)) {
@@ -291,6 +298,22 @@ class KafkajsTopicAdmin implements TopicAdmin {
   async disconnect(): Promise<void> {
     await this.admin?.disconnect();
     this.admin = undefined;
+  }
+
+  /** Until every partition of the topics has a leader, or 60 s. */
+  private async waitForLeaders(topics: string[]): Promise<void> {
+    const admin = await this.client();
+    const until = Date.now() + 60_000;
+    for (;;) {
+      try {
+        const meta = await admin.fetchTopicMetadata({ topics });
+        if (meta.topics.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+      } catch (err) {
+        if (Date.now() > until) throw err;
+      }
+      if (Date.now() > until) throw new Error(`topics ${topics.join(', ')} have no leaders after 60 s`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 
   /** Brings an existing topic's configs and partition count up to the spec; true if anything changed. */
