@@ -7,11 +7,10 @@
  * as behind. Kafka connection as for loss-report. Exit 2 when the group has no commit at all.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
 import { ConfigError } from '../lib/errors';
 import { KafkaConsumerClient } from '../lib/kafka/client';
 import { createLogger } from '../lib/telemetry';
-import { runCli } from './run-cli';
+import { operatorConfig, runCli } from './run-cli';
 
 const { values } = parseArgs({
   options: {
@@ -24,14 +23,7 @@ const { values } = parseArgs({
 
 async function main(): Promise<number> {
   if (!values.group) throw new ConfigError(['--group is required']);
-  // --brokers wins; else the functions' environment; else the local `npm start` broker.
-  const brokers = values.brokers ?? process.env.KAFKA_BROKERS ?? (process.env.MSK_CLUSTER_ARN ? undefined : '127.0.0.1:19092');
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    ...process.env,
-    KAFKA_BROKERS: brokers,
-    MSK_CLUSTER_ARN: values.brokers ? undefined : process.env.MSK_CLUSTER_ARN,
-  });
+  const config = operatorConfig(values.brokers);
   const client = new KafkaConsumerClient(config.kafka, createLogger({ level: 'warn', sink: (l) => process.stderr.write(l + '\n') }));
   try {
     const lag = await client.groupLag(values.group, values.topic?.flatMap((t) => t.split(',')));

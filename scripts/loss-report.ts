@@ -9,13 +9,12 @@
  * exceeded by any topic.
  */
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../lib/config';
 import { formatLossReport, lossReport, parseDuration } from '../lib/consume/loss';
 import { ConfigError } from '../lib/errors';
 import { KafkaConsumerClient } from '../lib/kafka/client';
 import { TIERS } from '../lib/record';
 import { createLogger } from '../lib/telemetry';
-import { runCli } from './run-cli';
+import { operatorConfig, runCli } from './run-cli';
 
 const { values } = parseArgs({
   options: {
@@ -32,14 +31,7 @@ async function main(): Promise<number> {
   const since = parseDuration(values.since!);
   const timeoutMs = parseDuration(values.timeout!);
   if (since === undefined || timeoutMs === undefined) throw new ConfigError([`--since / --timeout take durations like 90s, 10m, 2h, 1d`]);
-  // --brokers wins; else the functions' environment; else the local `npm start` broker.
-  const brokers = values.brokers ?? process.env.KAFKA_BROKERS ?? (process.env.MSK_CLUSTER_ARN ? undefined : '127.0.0.1:19092');
-  const config = loadConfig({
-    LOG_LEVEL: 'warn',
-    ...process.env,
-    KAFKA_BROKERS: brokers,
-    MSK_CLUSTER_ARN: values.brokers ? undefined : process.env.MSK_CLUSTER_ARN,
-  });
+  const config = operatorConfig(values.brokers);
   const topics = values.topic?.flatMap((t) => t.split(',')).filter(Boolean) ?? TIERS.map((t) => config.topics[t]);
   const log = createLogger({ level: 'warn', sink: (l) => process.stderr.write(l + '\n') });
   const client = new KafkaConsumerClient(config.kafka, log);

@@ -4,6 +4,7 @@ import type { CloudWatchLogsEvent } from 'aws-lambda';
 import { RequestError } from '../../../lib/errors';
 import { DEFAULT_LIMITS } from '../../../lib/limits';
 import type { Limits } from '../../../lib/limits';
+import { expectRequestError } from '../../helpers/request-error';
 import { cloudWatchLogsKey, decodeCloudWatchLogs } from '../../../lib/sources/cloudwatch-logs';
 import { cloudWatchLogsEvent, cloudWatchLogsPayload, encodeAwsLogs, gzip } from '../../helpers/events';
 
@@ -12,16 +13,7 @@ function decode(event: CloudWatchLogsEvent, limits: Partial<Limits> = {}) {
 }
 
 function decodeError(event: unknown, limits: Partial<Limits>, statusCode: number, code: string): RequestError {
-  let caught: unknown;
-  try {
-    decode(event as CloudWatchLogsEvent, limits);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof RequestError, `expected a RequestError, got ${String(caught)}`);
-  assert.equal(caught.statusCode, statusCode, caught.message);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
+  return expectRequestError(() => decode(event as CloudWatchLogsEvent, limits), statusCode, code);
 }
 
 // The sample event of the Lambda console's "cloudwatch-logs" test template (AWS docs).

@@ -6,6 +6,7 @@ import { DEFAULT_LIMITS } from '../../../lib/limits';
 import type { Limits } from '../../../lib/limits';
 import type { DecodedRecord, RecordKind } from '../../../lib/record';
 import { decodeHttpBody } from '../../../lib/sources/http-body';
+import { expectRequestError } from '../../helpers/request-error';
 import { gzip, httpEvent, httpEventBody, ndjson } from '../../helpers/events';
 
 const RECEIVED_AT = 1_714_560_000_000; // 2024-05-01T10:40:00Z
@@ -33,16 +34,7 @@ function decode(body: Buffer | string, opts: Opts = {}) {
 
 /** Assert decode throws a RequestError with this status and code; returns it for message checks. */
 function decodeError(body: Buffer | string, opts: Opts, statusCode: number, code: string): RequestError {
-  let caught: unknown;
-  try {
-    decode(body, opts);
-  } catch (err) {
-    caught = err;
-  }
-  assert.ok(caught instanceof RequestError, `expected a RequestError, got ${String(caught)}`);
-  assert.equal(caught.statusCode, statusCode, caught.message);
-  assert.equal(caught.code, code, caught.message);
-  return caught;
+  return expectRequestError(() => decode(body, opts), statusCode, code);
 }
 
 const text = (r: DecodedRecord | undefined) => r?.value.toString('utf8');
