@@ -24,6 +24,11 @@ export interface KafkaConfig {
   maxRequestBytes: number;
   /** Reconnect before sending when the connection sat idle longer than this (brokers drop idle sockets). */
   idleReconnectMs: number;
+  /**
+   * The critical producer's idempotence (default true): it lets the broker drop the copies
+   * kafkajs's own retries make; a failed send replaces the producer either way.
+   */
+  criticalIdempotent?: boolean;
 }
 
 /** The critical tier's outbox and relay; present when OUTBOX_TABLE is set. */
@@ -114,6 +119,7 @@ function readKafka(e: EnvReader): KafkaConfig {
     requestTimeoutMs: e.int('KAFKA_REQUEST_TIMEOUT_MS', 5_000, 100, 120_000),
     idleReconnectMs: e.int('KAFKA_IDLE_RECONNECT_MS', 240_000, 1_000),
     maxRequestBytes: e.int('KAFKA_MAX_REQUEST_BYTES', 900_000, 10_000),
+    criticalIdempotent: e.bool('KAFKA_CRITICAL_IDEMPOTENT', true),
     ...(mskClusterArn && { mskClusterArn }),
     ...(region && { region }),
   };

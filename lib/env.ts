@@ -32,6 +32,14 @@ export class EnvReader {
     return n;
   }
 
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.string(name);
+    if (raw === undefined) return fallback;
+    if (raw === 'true' || raw === 'false') return raw === 'true';
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
   oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
     const raw = this.string(name);
     if (raw === undefined) return fallback;

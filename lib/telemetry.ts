@@ -59,10 +59,21 @@ export function createLogger(opts: { level: LogLevel; base?: Record<string, unkn
 }
 
 export type MetricName = 'received' | RecordStatusKind | 'sendFailures' | 'dead';
-/** Point-in-time values of the outbox, reported by the relay. */
-export type GaugeName = 'pending' | 'oldestPendingAgeMs' | 'deadEntries';
+/**
+ * Point-in-time values: of the outbox, reported by the relay; of one audit run (outbox-verify:
+ * tombstones checked, ids missing from Kafka, 1 when the read was incomplete). Gauges are written
+ * even when 0, so "nothing missing" is a data point, not an absence.
+ */
+export type GaugeName = 'pending' | 'oldestPendingAgeMs' | 'deadEntries' | 'auditChecked' | 'auditMissing' | 'auditIncomplete';
 type Unit = 'Count' | 'Milliseconds';
-const GAUGE_UNITS: Record<GaugeName, Unit> = { pending: 'Count', oldestPendingAgeMs: 'Milliseconds', deadEntries: 'Count' };
+const GAUGE_UNITS: Record<GaugeName, Unit> = {
+  pending: 'Count',
+  oldestPendingAgeMs: 'Milliseconds',
+  deadEntries: 'Count',
+  auditChecked: 'Count',
+  auditMissing: 'Count',
+  auditIncomplete: 'Count',
+};
 
 /** Per-invocation counters and gauges, flushed as one CloudWatch EMF document per tier. */
 export class InvocationMetrics {

@@ -7,6 +7,9 @@
  *   kafka.brokers;              // ['127.0.0.1:19092', '127.0.0.1:19093', '127.0.0.1:19094']
  *   await kafka.killBroker(2);  // SIGKILL node.id 3 (index 2)
  *   await kafka.startBroker(2);
+ *   await kafka.pauseBroker(1); // SIGSTOP: a stall, the port stays open but nothing answers
+ *   await kafka.resumeBroker(1);
+ *   await kafka.electLeaders(); // preferred leader election (kafka-leader-election)
  *   await kafka.stop();
  *
  * Broker indexes are 0-based (`brokers[i]`); the Kafka node.id of index i is i + 1.
@@ -15,6 +18,7 @@
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { electLeaders, type ElectionResult, type ElectLeadersOptions, topicPartitions } from './kafka-admin';
 import { brokerProperties, type BrokerConfigValue } from './kafka-config';
 import {
   isLog4j2,
@@ -26,17 +30,21 @@ import {
   writeIfChanged,
 } from './kafka-jars';
 import { type JavaInfo, requireJava, runJava, spawnJvm } from './jvm';
-import { fetchMetadata } from './kafka-wire';
+import { fetchMetadata, type PartitionMetadata } from './kafka-wire';
 import {
   assertPortsFree,
   defaultLog,
   forgetPid,
   indent,
+  isStopped,
   kill,
   livePid,
+  processOfPidFileAlive,
   localDir,
   type Log,
+  pauseProcess,
   removeFile,
+  resumeProcess,
   sleep,
   tailFile,
   terminate,
@@ -45,7 +53,10 @@ import {
 } from './proc';
 
 export { KAFKA_DEFAULT_VERSION, kafkaClasspath, kafkaVersion, runKafkaTool } from './kafka-jars';
+export { electLeaders, topicPartitions } from './kafka-admin';
+export type { ElectionResult, ElectionType, ElectLeadersOptions } from './kafka-admin';
 export type { BrokerConfigValue } from './kafka-config';
+export type { PartitionMetadata } from './kafka-wire';
 
 export const KAFKA_DEFAULT_BASE_PORT = 19092;
 /**
@@ -102,16 +113,38 @@ export interface LocalKafka {
   reused: boolean;
   /** server.log of node index i (broker stdout/stderr). */
   logFile(i: number): string;
-  /** Clean shutdown (SIGTERM, wait) of all nodes. */
+  /** Clean shutdown (SIGTERM, wait) of all nodes, paused ones included. */
   stop(): Promise<void>;
-  /** Clean shutdown of one node; resolves when its process is gone and its port closed. */
+  /** Clean shutdown of one node (paused or not); resolves when its process is gone and its port closed. */
   stopBroker(i: number): Promise<void>;
-  /** SIGKILL one node; resolves when its process is gone and its port closed. */
+  /** SIGKILL one node (paused or not); resolves when its process is gone and its port closed. */
   killBroker(i: number): Promise<void>;
   /** (Re)start a stopped/killed node with the same data dir; resolves when it serves metadata. */
   startBroker(i: number): Promise<void>;
-  /** Process alive and answering a Metadata request that lists itself. */
+  /**
+   * SIGSTOP node i's JVM: a stall (long GC pause, frozen VM). Its ports stay open and the kernel
+   * still accepts connections into the backlog, but no request is answered and it sends no
+   * heartbeats (in a 3-node cluster the controller fences it after broker.session.timeout.ms,
+   * 6 s). Resolves once the process is stopped. Throws when the node is not running.
+   */
+  pauseBroker(i: number): Promise<void>;
+  /**
+   * SIGCONT a paused node; resolves when it answers a Metadata request listing itself again. That
+   * is "serving requests", not "back in the ISR": a fenced node of 3 answers from its own (stale)
+   * metadata at once; wait on topicPartitions(...).isr for that.
+   */
+  resumeBroker(i: number): Promise<void>;
+  /** Node i's process exists and is SIGSTOPped. */
+  isPaused(i: number): boolean;
+  /** Process alive and answering a Metadata request that lists itself (false after 1.5 s of silence). */
   isUp(i: number): Promise<boolean>;
+  /**
+   * Leader election with Kafka's kafka-leader-election tool; default: preferred, every partition.
+   * "Already the preferred leader" is success. Throws with the tool's output otherwise.
+   */
+  electLeaders(opts?: Omit<ElectLeadersOptions, 'version'>): Promise<ElectionResult>;
+  /** Leader, replicas (replicas[0] = preferred) and ISR per partition, from the first node that answers. */
+  topicPartitions(topic: string): Promise<PartitionMetadata[]>;
 }
 
 interface ClusterState {
@@ -276,15 +309,24 @@ class Cluster implements LocalKafka {
 
   /** Wait until node i answers Metadata listing itself (and `all` brokers if asked). */
   async waitReady(i: number, all: boolean, timeoutMs = this.cfg.timeoutMs): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+    const started = Date.now();
+    const deadline = started + timeoutMs;
     let last = 'no answer yet';
     for (;;) {
-      if (this.pid(i) === undefined) {
+      const pid = this.pid(i);
+      if (pid === undefined && Date.now() < started + 5_000 && processOfPidFileAlive(path.join(this.nodeDir(i), 'kafka.pid'))) {
+        // Forked but not yet exec'd into java: its command line does not carry the marker yet.
+        await sleep(50);
+        continue;
+      }
+      if (pid === undefined) {
         throw new Error(
           `${TAG} Kafka node ${i + 1} of cluster '${this.name}' exited during start-up. ` +
             `Broker log: ${this.logFile(i)}\n${indent(tailFile(this.logFile(i), 30))}`,
         );
       }
+      // it would never answer; e.g. a cluster reused while a test had a node paused
+      if (isStopped(pid)) throw new Error(`${TAG} Kafka node ${i + 1} of cluster '${this.name}' is paused (SIGSTOP); resumeBroker(${i}) first`);
       try {
         const md = await fetchMetadata('127.0.0.1', this.port(i), 2000);
         const ids = md.brokers.map((b) => b.nodeId);
@@ -317,6 +359,7 @@ class Cluster implements LocalKafka {
 
   async startBroker(i: number): Promise<void> {
     this.check(i);
+    if (this.isPaused(i)) throw new Error(`${TAG} Kafka node ${i + 1} of cluster '${this.name}' is paused; resumeBroker(${i}) resumes it`);
     if (this.pid(i) === undefined) {
       await assertPortsFree([this.port(i), this.controllerPort(i)], `Kafka node ${i + 1}`);
       this.writeConfig(i);
@@ -337,6 +380,35 @@ class Cluster implements LocalKafka {
 
   async stop(): Promise<void> {
     await stopNodes(this.name, this.cfg.log);
+  }
+
+  async pauseBroker(i: number): Promise<void> {
+    this.check(i);
+    const pid = this.pid(i);
+    if (pid === undefined) throw new Error(`${TAG} cannot pause Kafka node ${i + 1} of cluster '${this.name}': it is not running`);
+    await pauseProcess(pid);
+  }
+
+  async resumeBroker(i: number): Promise<void> {
+    this.check(i);
+    const pid = this.pid(i);
+    if (pid === undefined) throw new Error(`${TAG} cannot resume Kafka node ${i + 1} of cluster '${this.name}': it is not running`);
+    resumeProcess(pid);
+    await this.waitReady(i, false);
+  }
+
+  isPaused(i: number): boolean {
+    this.check(i);
+    const pid = this.pid(i);
+    return pid !== undefined && isStopped(pid);
+  }
+
+  electLeaders(opts: Omit<ElectLeadersOptions, 'version'> = {}): Promise<ElectionResult> {
+    return electLeaders(this.bootstrap, { ...opts, version: this.version });
+  }
+
+  topicPartitions(topic: string): Promise<PartitionMetadata[]> {
+    return topicPartitions(this.bootstrap, topic);
   }
 
   private async stopNode(i: number, how: 'SIGTERM' | 'SIGKILL'): Promise<void> {

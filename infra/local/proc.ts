@@ -116,6 +116,16 @@ export function livePid(pidFile: string, marker: string): number | undefined {
   return commandLine(pid).includes(marker) ? pid : undefined;
 }
 
+/** The process named in `pidFile` is alive, whatever its command line (e.g. between fork and exec). */
+export function processOfPidFileAlive(pidFile: string): boolean {
+  try {
+    const pid = Number.parseInt(fs.readFileSync(pidFile, 'utf8').trim(), 10);
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid);
+  } catch {
+    return false;
+  }
+}
+
 export function removeFile(file: string): void {
   fs.rmSync(file, { force: true });
 }
@@ -132,11 +142,11 @@ export async function waitForExit(pid: number, timeoutMs: number): Promise<boole
 
 /**
  * SIGTERM, wait up to `graceMs`, then SIGKILL. Resolves once the process is really gone.
- * Returns how it ended.
+ * Returns how it ended. Works on a SIGSTOPped process too (see `termSignals`).
  */
 export async function terminate(pid: number, graceMs: number): Promise<'not-running' | 'terminated' | 'killed'> {
   if (!isAlive(pid)) return 'not-running';
-  signal(pid, 'SIGTERM');
+  termSignals(pid);
   if (await waitForExit(pid, graceMs)) return 'terminated';
   await kill(pid);
   return 'killed';
@@ -146,6 +156,49 @@ export async function terminate(pid: number, graceMs: number): Promise<'not-runn
 export async function kill(pid: number): Promise<void> {
   signal(pid, 'SIGKILL');
   if (!(await waitForExit(pid, 10_000))) throw new Error(`process ${pid} survived SIGKILL for 10s`);
+}
+
+/**
+ * SIGTERM followed by SIGCONT: a stopped process (pauseProcess) keeps SIGTERM pending and would
+ * sit out the whole grace period; SIGCONT lets it run and act on it. A no-op for running ones.
+ */
+function termSignals(pid: number): void {
+  signal(pid, 'SIGTERM');
+  signal(pid, 'SIGCONT');
+}
+
+/** True while the process is stopped by a signal (SIGSTOP), i.e. alive but not running at all. */
+export function isStopped(pid: number): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.charAt(stat.lastIndexOf(')') + 2) === 'T';
+  } catch {
+    try {
+      return execFileSync('ps', ['-o', 'state=', '-p', String(pid)], { encoding: 'utf8' }).trim().startsWith('T');
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * SIGSTOP: every thread of the process freezes (a stall like a long GC pause). Its listening
+ * sockets stay open, so the kernel still completes TCP handshakes into the backlog, but nothing
+ * reads or answers. Resolves once the kernel reports it stopped.
+ */
+export async function pauseProcess(pid: number): Promise<void> {
+  signal(pid, 'SIGSTOP');
+  const deadline = Date.now() + 5_000;
+  while (!isStopped(pid)) {
+    if (!isAlive(pid)) throw new Error(`process ${pid} exited instead of stopping`);
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not stop within 5 s of SIGSTOP`);
+    await sleep(10);
+  }
+}
+
+/** SIGCONT: a stopped process runs again. */
+export function resumeProcess(pid: number): void {
+  signal(pid, 'SIGCONT');
 }
 
 function signal(pid: number, sig: NodeJS.Signals): void {
@@ -216,13 +269,13 @@ async function withFileLock<T>(lockDir: string, fn: () => Promise<T>, onWait?: (
 const ownedPids = new Set<number>();
 let exitHookInstalled = false;
 
-/** SIGTERM `pid` when this node process exits (normally or via process.exit). */
+/** SIGTERM `pid` when this node process exits (normally or via process.exit), paused or not. */
 export function stopOnExit(pid: number): void {
   ownedPids.add(pid);
   if (exitHookInstalled) return;
   exitHookInstalled = true;
   process.on('exit', () => {
-    for (const p of ownedPids) signal(p, 'SIGTERM');
+    for (const p of ownedPids) termSignals(p);
   });
 }
 

@@ -85,12 +85,30 @@ export interface GroupLag {
   partitions: PartitionLag[];
 }
 
+/** Offsets [start, end) of one partition. */
+export interface OffsetRange {
+  partition: number;
+  start: number;
+  end: number;
+}
+
 export interface WindowRead {
   records: ConsumedRecord[];
-  /** False when the time limit ran out before every partition reached its end offset. */
+  /**
+   * False when the time limit ran out before every partition reached its end offset, or when a
+   * range asked of readRanges starts below its partition's log start (those records are gone:
+   * retention), so what was asked could not all be read.
+   */
   complete: boolean;
-  /** Per partition: [start, end) offsets that were read. */
-  ranges: { partition: number; start: number; end: number }[];
+  /** Per partition: [start, end) offsets that were read (readRanges: clamped to what the partition holds). */
+  ranges: OffsetRange[];
+}
+
+export interface ReadRangesOptions {
+  /** How long the whole call may take, joining the throwaway group included; default 60 s. */
+  timeoutMs?: number;
+  /** Drop key and value as records arrive: for reads that only look at headers and offsets (memory). */
+  headersOnly?: boolean;
 }
 
 /** Admin-side views: lag per group, and reading one topic over a time window without joining a real group. */
@@ -98,5 +116,11 @@ export interface ConsumerAdmin {
   groupLag(groupId: string, topics?: readonly string[]): Promise<GroupLag>;
   /** Every record of `topic` with timestamp >= since, up to the end offsets at call time. */
   readWindow(topic: string, opts: { since: number; timeoutMs?: number }): Promise<WindowRead>;
+  /**
+   * The records at offsets [start, end) of each given partition. Offsets at or past a partition's
+   * end offset do not exist yet and are not waited for (an acks=all acknowledgement is always
+   * below the high watermark), and a partition the topic does not have holds nothing.
+   */
+  readRanges(topic: string, ranges: readonly OffsetRange[], opts?: ReadRangesOptions): Promise<WindowRead>;
   disconnect(): Promise<void>;
 }

@@ -24,8 +24,11 @@ import { uuidv7 } from '../ids';
 import type { Logger } from '../telemetry';
 import { resolveSecurity } from './auth';
 import { resolveBrokers } from './bootstrap';
-import { SequenceStamper, splitIntoRequests } from './messages';
-import type { Producer, SendOptions, SendResult, TopicAdmin, TopicBatch, TopicSpec } from './types';
+import { HEADER } from '../record';
+import { recordAcks, stablePartitioner } from './acks';
+import { SequenceStamper, splitIntoRequests, type WireMessage } from './messages';
+import { classifySendError } from './send-errors';
+import type { Producer, RecordAck, SendOptions, SendResult, TopicAdmin, TopicBatch, TopicSpec } from './types';
 import { waitDrained, withDeadline } from './deadline';
 
 export type ProducerKind = 'best-effort' | 'reliable';
@@ -121,14 +124,20 @@ function kafkaFor(conn: Connection, cfg: Readonly<KafkaConfig>, log: Logger, ret
 
 /**
  * best-effort: acks=0, no retries anywhere, the call awaits the socket write and drain within the
- * deadline and never throws. reliable: acks=all, idempotent producer, bounded retries.
+ * deadline and never throws. reliable: acks=all, bounded retries, one request in flight, every
+ * record's partition and offset taken from the broker's answer; after any failure the producer is
+ * thrown away, so the next send starts a new producer session (see discard()).
  */
 class KafkajsBackedProducer implements Producer {
   readonly instanceId: string;
   private readonly stamper: SequenceStamper;
   private readonly sockets = new Set<net.Socket>();
+  /** Partition kafkajs's partitioner picked for each message of a reliable send (for its ack). */
+  private readonly partitionOf = new WeakMap<WireMessage, number>();
   private producer?: KafkajsProducer;
   private connecting?: Promise<KafkajsProducer>;
+  /** Bumped by discard(): a connect started before it must not install its producer afterwards. */
+  private generation = 0;
   private connectCount = 0;
   private lastUsed = 0;
   private flush?: { bufferedBytes: number; waitedMs: number };
@@ -159,30 +168,35 @@ class KafkajsBackedProducer implements Producer {
 
   async send(batches: readonly TopicBatch[], opts: SendOptions): Promise<SendResult> {
     if (Date.now() >= opts.deadline) return { ok: false, reason: 'no time left in the invocation budget', retriable: true };
+    const reliable = this.kind === 'reliable';
+    const acks: RecordAck[] = [];
     try {
       const producer = await withDeadline(this.ready(), opts.deadline, 'connecting to Kafka');
       const compression = opts.compressed ? CompressionTypes.GZIP : CompressionTypes.None;
       const flush = { bufferedBytes: 0, waitedMs: 0 };
       for (const request of splitIntoRequests(batches, this.cfg.maxRequestBytes)) {
         const topicMessages = this.stamper.toWire(request);
-        const sent =
-          this.kind === 'best-effort'
-            ? producer.sendBatch({ topicMessages, acks: 0, compression })
-            : producer.sendBatch({ topicMessages, acks: -1, compression, timeout: this.cfg.requestTimeoutMs });
-        await withDeadline(sent, opts.deadline, 'sending to Kafka');
-        // acks=0 resolves once kafkajs called socket.write(); bytes may still sit in Node's buffer.
-        if (this.kind === 'best-effort') {
-          const started = Date.now();
-          flush.bufferedBytes = Math.max(flush.bufferedBytes, this.bufferedBytes());
-          await withDeadline(waitDrained(this.sockets), opts.deadline, 'flushing the socket');
-          flush.waitedMs += Date.now() - started;
+        if (reliable) {
+          const sent = producer.sendBatch({ topicMessages, acks: -1, compression, timeout: this.cfg.requestTimeoutMs });
+          const responses = await withDeadline(sent, opts.deadline, 'sending to Kafka');
+          acks.push(...recordAcks(topicMessages, responses, (m) => this.partitionOf.get(m)));
+          continue;
         }
+        await withDeadline(producer.sendBatch({ topicMessages, acks: 0, compression }), opts.deadline, 'sending to Kafka');
+        // acks=0 resolves once kafkajs called socket.write(); bytes may still sit in Node's buffer.
+        const started = Date.now();
+        flush.bufferedBytes = Math.max(flush.bufferedBytes, this.bufferedBytes());
+        await withDeadline(waitDrained(this.sockets), opts.deadline, 'flushing the socket');
+        flush.waitedMs += Date.now() - started;
       }
-      this.flush = flush;
+      if (!reliable) this.flush = flush;
       this.lastUsed = Date.now();
-      return { ok: true };
+      return reliable ? { ok: true, acks } : { ok: true };
     } catch (err) {
-      return { ok: false, reason: errorMessage(err), retriable: isRetriable(err) };
+      if (reliable) this.discard(err);
+      const failure = classifySendError(err);
+      // Requests of this send that the broker already acknowledged keep their acks.
+      return { ok: false, ...failure, ...(acks.length && { acks }) };
     }
   }
 
@@ -190,7 +204,25 @@ class KafkajsBackedProducer implements Producer {
     const producer = this.producer;
     this.producer = undefined;
     this.connecting = undefined;
+    this.generation++;
     await producer?.disconnect().catch(() => undefined);
+  }
+
+  /**
+   * After a failed or timed-out request nothing about this producer session is trusted again.
+   * kafkajs's idempotent producer rolls its sequence numbers back when a request errors, even one
+   * the broker wrote (a stall, a leader move): the next batch then reuses those numbers and the
+   * broker answers it as a duplicate with the old batch's offset, without writing it. Its retries
+   * of the abandoned request also go on in the background. A new producer gets a new producer id
+   * (so new sequences) and the old one is closed, which ends those retries.
+   */
+  private discard(err: unknown): void {
+    const old = this.producer;
+    this.producer = undefined;
+    this.connecting = undefined;
+    this.generation++;
+    this.log.warn('discarding the reliable Kafka producer after a failed send', { producer: this.kind, error: errorMessage(err) });
+    void old?.disconnect().catch(() => undefined);
   }
 
   /** A connected producer; reconnects after a long idle (a Lambda freeze) or a dropped socket. */
@@ -200,10 +232,15 @@ class KafkajsBackedProducer implements Producer {
       await this.disconnect();
     }
     if (this.producer) return this.producer;
+    const generation = this.generation;
     this.connecting ??= this.open().then(
-      (p) => (this.producer = p),
+      (p) => {
+        if (generation === this.generation) return (this.producer = p);
+        void p.disconnect().catch(() => undefined); // discarded while it was connecting
+        throw new Error('Kafka producer discarded while connecting');
+      },
       (err) => {
-        this.connecting = undefined;
+        if (generation === this.generation) this.connecting = undefined;
         throw err;
       },
     );
@@ -218,10 +255,13 @@ class KafkajsBackedProducer implements Producer {
     const conn = await this.connection();
     const bestEffort = this.kind === 'best-effort';
     const kafka = kafkaFor(conn, this.cfg, this.log, bestEffort ? 0 : 5, this.sockets);
+    const keyed = Partitioners.DefaultPartitioner();
     const producer = kafka.producer({
-      createPartitioner: Partitioners.DefaultPartitioner,
+      createPartitioner: bestEffort
+        ? Partitioners.DefaultPartitioner
+        : () => stablePartitioner(keyed as never, HEADER.eventId, (m, partition) => this.partitionOf.set(m, partition)) as never,
       allowAutoTopicCreation: false,
-      idempotent: !bestEffort,
+      idempotent: !bestEffort && (this.cfg.criticalIdempotent ?? true),
       maxInFlightRequests: bestEffort ? undefined : 1,
       retry: bestEffort ? { retries: 0 } : { retries: 5, initialRetryTime: 100, maxRetryTime: 2_000 },
     });
@@ -241,11 +281,6 @@ class KafkajsBackedProducer implements Producer {
     this.lastUsed = Date.now();
     return producer;
   }
-}
-
-function isRetriable(err: unknown): boolean {
-  // kafkajs marks permanent failures (auth, message too large, invalid topic) non-retriable.
-  return !(err && typeof err === 'object' && 'retriable' in err && err.retriable === false);
 }
 
 class KafkajsTopicAdmin implements TopicAdmin {
@@ -368,9 +403,17 @@ import type {
   ConsumerAdmin,
   ConsumerGroupOptions,
   GroupLag,
+  OffsetRange,
   PartitionLag,
+  ReadRangesOptions,
   WindowRead,
 } from '../consume/types';
+
+/**
+ * Prefix of the throwaway group ids readWindow / readRanges use. IAM grants on group names
+ * (infra/serverless/iam.yml, OutboxVerifyRole) are written against it; test/deploy checks they match.
+ */
+export const windowGroupPrefix = (clientId: string) => `${clientId}-window-`;
 
 /** Consumers and consumer-side admin views of one cluster; bootstrap lookup and auth resolved once. */
 export class KafkaConsumerClient implements ConsumerAdmin {
@@ -414,19 +457,39 @@ export class KafkaConsumerClient implements ConsumerAdmin {
     return { groupId, state: group?.state ?? 'Unknown', members: group?.members.length ?? 0, partitions };
   }
 
-  /**
-   * Reads [first offset with timestamp >= since, end offset now) of every partition, with a
-   * throwaway group (nothing committed; the group is deleted afterwards).
-   */
+  /** Reads [first offset with timestamp >= since, end offset now) of every partition (readRanges). */
   async readWindow(topic: string, { since, timeoutMs = 60_000 }: { since: number; timeoutMs?: number }): Promise<WindowRead> {
     const admin = await this.admin();
     const [starts, ends] = await Promise.all([admin.fetchTopicOffsetsByTimestamp(topic, since), admin.fetchTopicOffsets(topic)]);
     const ranges = ends.map((e) => ({ partition: e.partition, start: Number(starts.find((s) => s.partition === e.partition)?.offset ?? e.high), end: Number(e.high) }));
+    return this.readRanges(topic, ranges, { timeoutMs });
+  }
+
+  /**
+   * Reads [start, end) of each given partition (one range per partition) with a throwaway group:
+   * nothing committed, the group deleted afterwards. Ranges are clamped to what each partition
+   * holds when the read starts (ConsumerAdmin.readRanges). Partitions not asked for, and those
+   * read to their end, are paused: with a fresh group they would otherwise be fetched from the
+   * beginning of the topic for nothing.
+   */
+  async readRanges(topic: string, asked: readonly OffsetRange[], { timeoutMs = 60_000, headersOnly = false }: ReadRangesOptions = {}): Promise<WindowRead> {
+    if (new Set(asked.map((r) => r.partition)).size !== asked.length) throw new Error(`readRanges(${topic}): one range per partition`);
+    const admin = await this.admin();
+    const bounds = new Map((await admin.fetchTopicOffsets(topic)).map((o) => [o.partition, { low: Number(o.low), high: Number(o.high) }]));
+    const belowLogStart: number[] = [];
+    const ranges = asked.map(({ partition, start, end }) => {
+      const b = bounds.get(partition);
+      if (!b) return { partition, start, end: start }; // the topic has no such partition: nothing there
+      if (start < end && start < b.low) belowLogStart.push(partition);
+      const from = Math.max(start, b.low);
+      return { partition, start: from, end: Math.max(from, Math.min(end, b.high)) };
+    });
+    if (belowLogStart.length) this.log.warn('ranges start below the log start (records removed); the read is incomplete', { topic, partitions: belowLogStart });
     const records: ConsumedRecord[] = [];
     const open = new Map(ranges.filter((r) => r.start < r.end).map((r) => [r.partition, { ...r, next: r.start }]));
-    if (!open.size) return { records, complete: true, ranges };
+    if (!open.size) return { records, complete: !belowLogStart.length, ranges };
 
-    const groupId = `${this.cfg.clientId}-window-${uuidv7().slice(-12)}`;
+    const groupId = `${windowGroupPrefix(this.cfg.clientId)}${uuidv7().slice(-12)}`;
     const kafka = kafkaFor(await this.connect(), this.cfg, this.log, 5, new Set());
     const consumer = kafka.consumer({ groupId, allowAutoTopicCreation: false, maxWaitTimeInMs: 250 });
     let finished!: () => void;
@@ -442,21 +505,26 @@ export class KafkaConsumerClient implements ConsumerAdmin {
           if (!r) return;
           for (const m of batch.messages) {
             const offset = Number(m.offset);
-            // Before the seek took effect, or past the end captured above: not this window.
+            // Before the seek took effect, or past the end captured above: not asked for.
             if (offset < r.next || offset >= r.end) continue;
-            records.push(toConsumedRecord(topic, batch.partition, m));
+            const record = toConsumedRecord(topic, batch.partition, m);
+            if (headersOnly) [record.key, record.value] = [null, null];
+            records.push(record);
             r.next = offset + 1;
           }
           if (r.next >= r.end || Number(batch.lastOffset()) >= r.end - 1) {
             open.delete(batch.partition);
+            consumer.pause([{ topic, partitions: [batch.partition] }]);
             if (!open.size) finished();
           }
         },
       });
+      const idle = [...bounds.keys()].filter((p) => !open.has(p));
+      if (idle.length) consumer.pause([{ topic, partitions: idle }]);
       for (const r of open.values()) consumer.seek({ topic, partition: r.partition, offset: String(r.start) });
-      const complete = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
+      const inTime = await Promise.race([done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))]);
       records.sort((a, b) => a.partition - b.partition || a.offset - b.offset);
-      return { records, complete, ranges };
+      return { records, complete: inTime && !belowLogStart.length, ranges };
     } finally {
       clearTimeout(timer);
       await consumer.disconnect().catch(() => undefined);

@@ -6,7 +6,22 @@ export interface TopicBatch {
   records: readonly ForwardRecord[];
 }
 
-export type SendResult = { ok: true } | { ok: false; reason: string; retriable: boolean };
+/** Where the broker wrote one record: its partition and offset (acks=all sends only). */
+export interface RecordAck {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/**
+ * `acks` (reliable sends): one per record, in the order of the batches and their records; a
+ * record is acknowledged only when the broker answered its partition batch with an offset. A
+ * failed send may still carry the acks of the requests before the one that failed (a prefix).
+ * `retriable` is false only for refusals of the records themselves (too large, invalid, not authorised).
+ */
+export type SendResult =
+  | { ok: true; acks?: readonly RecordAck[] }
+  | { ok: false; reason: string; retriable: boolean; acks?: readonly RecordAck[] };
 
 export interface SendOptions {
   /** Epoch ms by which the call must have returned, whatever the broker does. */

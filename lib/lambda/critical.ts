@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { requireOutbox } from '../config';
+import { requireOutbox, type Config } from '../config';
 import type { Env } from '../env';
 import type { Producer } from '../kafka/types';
 import { createDynamoOutboxStore } from '../outbox/dynamo-store';
@@ -17,14 +17,19 @@ export interface CriticalOverrides extends RuntimeOverrides {
   producer?: (real: Producer) => Producer;
 }
 
-function outboxStore(runtime: Runtime, overrides: CriticalOverrides): OutboxStore {
-  const cfg = requireOutbox(runtime.config);
-  const real = createDynamoOutboxStore({
+/** The outbox table of a function's configuration (ingest-critical, the relay, outbox-verify). */
+export function dynamoOutboxFor(config: Readonly<Config>): OutboxStore {
+  const cfg = requireOutbox(config);
+  return createDynamoOutboxStore({
     tableName: cfg.tableName,
     tombstoneTtlSeconds: cfg.idempotencyTtlSeconds,
     ...(cfg.endpoint && { endpoint: cfg.endpoint }),
-    ...(runtime.config.kafka.region && { region: runtime.config.kafka.region }),
+    ...(config.kafka.region && { region: config.kafka.region }),
   });
+}
+
+function outboxStore(runtime: Runtime, overrides: CriticalOverrides): OutboxStore {
+  const real = dynamoOutboxFor(runtime.config);
   return overrides.store ? overrides.store(real) : real;
 }
 

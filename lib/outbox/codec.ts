@@ -3,10 +3,11 @@
  * (the structural types below are assignable to and from the SDK's AttributeValue), so the item
  * layout can be unit-tested without DynamoDB. The layout is documented in infra/outbox-table.ts.
  */
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { OUTBOX_TTL_ATTRIBUTE, SHARDS } from '../../infra/outbox-table';
 import { OutboxError } from '../errors';
 import { isTier, type ForwardRecord, type SourceName } from '../record';
-import type { OutboxEntry } from './store';
+import type { Delivery, DeliveredEntry, OutboxEntry } from './store';
 
 /** What the encoder writes. */
 export type AttrValue = { S: string } | { N: string } | { B: Uint8Array };
@@ -67,6 +68,34 @@ export function recordProblem(record: ForwardRecord): string | undefined {
   return undefined;
 }
 
+/** Largest pending item the outbox writes: the item limit less the headroom for later updates. */
+export const MAX_PENDING_ITEM_BYTES = MAX_ITEM_BYTES - ITEM_HEADROOM_BYTES;
+
+/** Decompression cap when reading a stored value back (far above any record the edge accepts). */
+const MAX_INFLATED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * The item to write for a record, or why it can never be stored. A value that would take the item
+ * past DynamoDB's limit is stored gzipped (JSON events shrink 3-10×), so critical records up to
+ * MAX_RECORD_BYTES fit unless they do not compress; those are refused for good, with the limit.
+ */
+export function encodeForStore(
+  record: ForwardRecord,
+  opts: { now: number; dueAt: number; shards?: number },
+): { item: Item } | { refused: string } {
+  const plain = encodePending(record, opts);
+  if (itemSizeBytes(plain) <= MAX_PENDING_ITEM_BYTES) return { item: plain };
+  const compressed: Item = { ...plain, value: { B: gzipSync(record.value, { level: 6 }) }, valueEncoding: { S: 'gzip' } };
+  const size = itemSizeBytes(compressed);
+  if (size <= MAX_PENDING_ITEM_BYTES) return { item: compressed };
+  return {
+    refused:
+      `record too large for the outbox: ${record.value.length} bytes, ${size} bytes as a gzipped item; ` +
+      `DynamoDB items hold at most ${MAX_ITEM_BYTES} bytes and the outbox keeps ${ITEM_HEADROOM_BYTES} for bookkeeping, ` +
+      `so a critical record must fit in about ${MAX_PENDING_ITEM_BYTES - 1024} bytes after compression`,
+  };
+}
+
 export function encodePending(record: ForwardRecord, opts: { now: number; dueAt: number; shards?: number }): Item {
   const item: Item = {
     id: { S: record.id },
@@ -90,14 +119,31 @@ export function encodePending(record: ForwardRecord, opts: { now: number; dueAt:
   return item;
 }
 
-/** What replaces a delivered entry: enough to keep re-ingest of the id idempotent until the TTL. */
-export function encodeTombstone(id: string, opts: { now: number; ttlSeconds: number }): Item {
+/**
+ * What replaces a delivered entry: enough to keep re-ingest of the id idempotent until the TTL,
+ * and where the broker acknowledged it, so `outbox verify` can check the topic holds it there.
+ */
+export function encodeTombstone(delivery: Delivery, opts: { now: number; ttlSeconds: number }): Item {
   return {
-    id: { S: id },
+    id: { S: delivery.id },
     state: { S: 'delivered' },
     deliveredAt: num(opts.now),
     [OUTBOX_TTL_ATTRIBUTE]: num(Math.floor(opts.now / 1000) + opts.ttlSeconds),
+    topic: { S: delivery.topic },
+    partition: num(delivery.partition),
+    offset: num(delivery.offset),
   };
+}
+
+/** A tombstone as listDelivered returns it; the location is absent on tombstones written without one. */
+export function decodeDelivered(item: StoredItem): DeliveredEntry {
+  const id = item.id?.S;
+  const deliveredAt = Number(item.deliveredAt?.N);
+  if (id === undefined || !Number.isFinite(deliveredAt)) throw new OutboxError(`tombstone ${id ?? '(no id)'} has no id or deliveredAt`, false);
+  const entry: DeliveredEntry = { id, deliveredAt };
+  const [topic, partition, offset] = [item.topic?.S, Number(item.partition?.N), Number(item.offset?.N)];
+  if (topic !== undefined && Number.isInteger(partition) && Number.isInteger(offset)) Object.assign(entry, { topic, partition, offset });
+  return entry;
 }
 
 /** Decodes a pending or dead entry; throws OutboxError (not retriable) naming the id and the problem. */
@@ -117,7 +163,17 @@ export function decodeEntry(item: StoredItem): OutboxEntry {
   if (state !== 'pending' && state !== 'dead') fail(`state is '${state}'`);
   const tier = str('tier');
   if (!isTier(tier)) return fail(`unknown tier '${tier}'`);
-  const value = item.value?.B ?? fail("missing binary attribute 'value'");
+  const stored = item.value?.B ?? fail("missing binary attribute 'value'");
+  const encoding = item.valueEncoding?.S;
+  if (encoding !== undefined && encoding !== 'gzip') fail(`unknown value encoding '${encoding}'`);
+  let value = stored;
+  if (encoding === 'gzip') {
+    try {
+      value = gunzipSync(stored, { maxOutputLength: MAX_INFLATED_BYTES });
+    } catch {
+      fail("attribute 'value' is not valid gzip");
+    }
+  }
   let headers: unknown;
   try {
     headers = JSON.parse(str('headers'));

@@ -13,6 +13,7 @@ import {
   DynamoDBClient,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
   UpdateItemCommand,
   UpdateTimeToLiveCommand,
   type AttributeValue,
@@ -30,19 +31,18 @@ import {
 } from '../../infra/outbox-table';
 import { OutboxError } from '../errors';
 import type { ForwardRecord } from '../record';
+import { DeadlineExceeded, withDeadline } from '../kafka/deadline';
 import {
-  ITEM_HEADROOM_BYTES,
-  MAX_ITEM_BYTES,
+  decodeDelivered,
   decodeEntry,
-  encodePending,
+  encodeForStore,
   encodeTombstone,
-  itemSizeBytes,
   recordProblem,
   shardName,
   shardOf,
   truncateUtf8,
 } from './codec';
-import type { OutboxEntry, OutboxStats, OutboxStore, PutOutcome } from './store';
+import type { DeliveredEntry, Delivery, OutboxEntry, OutboxStats, OutboxStore, PutOutcome } from './store';
 import type { ClaimResult, DedupeStore } from '../consume/dedupe';
 
 export interface DynamoConnection {
@@ -115,7 +115,10 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
   const concurrency = opts.concurrency ?? DEFAULT_CONCURRENCY;
   const shardNames = Array.from({ length: shards }, (_, i) => shardName(i));
 
-  async function put(records: readonly ForwardRecord[], { now, dueAt }: { now: number; dueAt: number }): Promise<PutOutcome[]> {
+  async function put(
+    records: readonly ForwardRecord[],
+    { now, dueAt, deadline = Infinity }: { now: number; dueAt: number; deadline?: number },
+  ): Promise<PutOutcome[]> {
     const outcomes: PutOutcome[] = new Array<PutOutcome>(records.length);
     // Set by the first failure that is not about the record itself (unreachable, timeout,
     // throttled after retries, table missing): records not yet started then fail at once
@@ -124,29 +127,25 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
 
     async function putOne(record: ForwardRecord): Promise<PutOutcome> {
       const problem = recordProblem(record);
-      if (problem) return { status: 'failed', reason: problem };
-      const item = encodePending(record, { now, dueAt, shards });
-      const size = itemSizeBytes(item);
-      if (size > MAX_ITEM_BYTES - ITEM_HEADROOM_BYTES) {
-        return {
-          status: 'failed',
-          reason:
-            `record too large for the outbox: its item would be ${size} bytes (value ${record.value.length} bytes); ` +
-            `DynamoDB items are limited to ${MAX_ITEM_BYTES} bytes and the outbox keeps ${ITEM_HEADROOM_BYTES} for bookkeeping`,
-        };
-      }
+      if (problem) return { status: 'refused', reason: problem };
+      const encoded = encodeForStore(record, { now, dueAt, shards });
+      if ('refused' in encoded) return { status: 'refused', reason: encoded.refused };
       if (outage !== undefined) return { status: 'failed', reason: `not attempted, outbox unavailable: ${outage}` };
+      if (Date.now() >= deadline) return { status: 'failed', reason: 'not persisted: the invocation budget ran out first' };
+      const write = client.send(
+        new PutItemCommand({
+          TableName,
+          Item: encoded.item,
+          ConditionExpression: 'attribute_not_exists(#id)',
+          ExpressionAttributeNames: { '#id': 'id' },
+        }),
+      );
       try {
-        await client.send(
-          new PutItemCommand({
-            TableName,
-            Item: item,
-            ConditionExpression: 'attribute_not_exists(#id)',
-            ExpressionAttributeNames: { '#id': 'id' },
-          }),
-        );
+        await (Number.isFinite(deadline) ? withDeadline(write, deadline, 'persisting to the outbox') : write);
         return { status: 'created' };
       } catch (err) {
+        // Unknown whether it landed; a retry of the same id is idempotent, so "not persisted" is safe to say.
+        if (err instanceof DeadlineExceeded) return { status: 'failed', reason: `not persisted: ${err.message}` };
         if (errorName(err) === 'ConditionalCheckFailedException') return { status: 'exists' };
         const reason = describeError(err);
         if (errorName(err) !== 'ValidationException') outage ??= reason;
@@ -161,34 +160,70 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
     return outcomes;
   }
 
-  async function markDelivered(ids: readonly string[], { now }: { now: number }): Promise<void> {
+  async function markDelivered(deliveries: readonly Delivery[], { now, deadline }: { now: number; deadline?: number }): Promise<void> {
     // BatchWriteItem rejects a batch naming the same key twice.
-    const unique = [...new Set(ids)];
-    const batches: string[][] = [];
+    const unique = [...new Map(deliveries.map((d) => [d.id, d])).values()];
+    const batches: Delivery[][] = [];
     for (let i = 0; i < unique.length; i += BATCH_WRITE_MAX) batches.push(unique.slice(i, i + BATCH_WRITE_MAX));
-    await forEachLimit(batches.length, BATCH_CALLS_IN_PARALLEL, (i) => writeTombstones(batches[i]!, now));
+    const work = forEachLimit(batches.length, BATCH_CALLS_IN_PARALLEL, (i) => writeTombstones(batches[i]!, now));
+    await (deadline === undefined ? work : withDeadline(work, deadline, `marking ${unique.length} outbox entries delivered`));
   }
 
-  async function writeTombstones(ids: string[], now: number): Promise<void> {
-    let requests: WriteRequest[] = ids.map((id) => ({ PutRequest: { Item: encodeTombstone(id, { now, ttlSeconds }) } }));
+  async function writeTombstones(deliveries: Delivery[], now: number): Promise<void> {
+    let requests: WriteRequest[] = deliveries.map((d) => ({ PutRequest: { Item: encodeTombstone(d, { now, ttlSeconds }) } }));
     for (let attempt = 1; ; attempt++) {
       let unprocessed: WriteRequest[];
       try {
         const res = await client.send(new BatchWriteItemCommand({ RequestItems: { [TableName]: requests } }));
         unprocessed = res.UnprocessedItems?.[TableName] ?? [];
       } catch (err) {
-        throw new OutboxError(`marking ${ids.length} outbox entries delivered failed: ${describeError(err)}`, isRetriable(err), err);
+        throw new OutboxError(`marking ${deliveries.length} outbox entries delivered failed: ${describeError(err)}`, isRetriable(err), err);
       }
       if (unprocessed.length === 0) return;
       if (attempt > UNPROCESSED_RETRIES) {
         throw new OutboxError(
-          `marking outbox entries delivered: ${unprocessed.length} of ${ids.length} still unprocessed after ${attempt} BatchWriteItem calls`,
+          `marking outbox entries delivered: ${unprocessed.length} of ${deliveries.length} still unprocessed after ${attempt} BatchWriteItem calls`,
           true,
         );
       }
       requests = unprocessed;
       await sleep(Math.random() * 50 * 2 ** attempt); // full jitter: 0-100 ms, 0-200 ms, ... 0-1.6 s
     }
+  }
+
+  /**
+   * A parallel Scan: tombstones are short-lived (TTL) and read only by the audit, so an index
+   * over them would cost a second write on every delivery to save reads once an hour.
+   */
+  async function listDelivered({ from, to }: { from: number; to: number }): Promise<DeliveredEntry[]> {
+    const entries: DeliveredEntry[] = [];
+    const segments = 4;
+    try {
+      await Promise.all(
+        Array.from({ length: segments }, async (_, segment) => {
+          let ExclusiveStartKey: Record<string, AttributeValue> | undefined;
+          do {
+            const res = await client.send(
+              new ScanCommand({
+                TableName,
+                Segment: segment,
+                TotalSegments: segments,
+                FilterExpression: '#state = :delivered AND #at >= :from AND #at < :to',
+                ProjectionExpression: '#id, #at, #topic, #partition, #offset',
+                ExpressionAttributeNames: { '#state': 'state', '#at': 'deliveredAt', '#id': 'id', '#topic': 'topic', '#partition': 'partition', '#offset': 'offset' },
+                ExpressionAttributeValues: { ':delivered': { S: 'delivered' }, ':from': num(from), ':to': num(to) },
+                ExclusiveStartKey,
+              }),
+            );
+            for (const item of res.Items ?? []) entries.push(decodeDelivered(item));
+            ExclusiveStartKey = res.LastEvaluatedKey;
+          } while (ExclusiveStartKey);
+        }),
+      );
+    } catch (err) {
+      throw wrap('listing delivered outbox entries', err);
+    }
+    return entries.sort((a, b) => a.deliveredAt - b.deliveredAt);
   }
 
   async function claimDue({ now, limit, leaseMs }: { now: number; limit: number; leaseMs: number }): Promise<OutboxEntry[]> {
@@ -448,6 +483,7 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
     tableName: TableName,
     put,
     markDelivered,
+    listDelivered,
     claimDue,
     recordFailure,
     stats,

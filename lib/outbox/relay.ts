@@ -20,6 +20,12 @@ export interface RelayOptions {
   now?: () => number;
 }
 
+interface Failure {
+  entry: OutboxEntry;
+  reason: string;
+  retriable: boolean;
+}
+
 export interface RelayRun {
   claimed: number;
   delivered: number;
@@ -34,9 +40,9 @@ export interface RelayRun {
 export const defaultBackoff = (attempts: number) => Math.min(300_000, 1_000 * 2 ** Math.max(0, attempts - 1));
 
 /**
- * Claims due entries, sends them with acks=all, tombstones what the broker acknowledged.
- * Runs until nothing is due or the deadline nears; on a failed send it records the failure
- * and stops, so an outage is retried on the next scheduled run, not hammered.
+ * Claims due entries, sends them with acks=all, tombstones what the broker acknowledged with an
+ * offset. Runs until nothing is due or the deadline nears; on a failed send it records the
+ * failure and stops, so an outage is retried on the next scheduled run, not hammered.
  */
 export function outboxRelay(opts: RelayOptions) {
   const now = opts.now ?? Date.now;
@@ -50,24 +56,53 @@ export function outboxRelay(opts: RelayOptions) {
       const entries = await opts.store.claimDue({ now: now(), limit: opts.batchSize, leaseMs: opts.leaseMs });
       if (!entries.length) return run;
       run.claimed += entries.length;
-      const sent = await opts.producer.send(groupByTopic(entries.map((e) => e.record)), { deadline, compressed: false });
-      if (sent.ok) {
-        await opts.store.markDelivered(entries.map((e) => e.record.id), { now: now() });
-        run.delivered += entries.length;
-        continue;
-      }
-      run.lastError = sent.reason;
-      for (const entry of entries) {
-        const dead = entry.attempts >= (sent.retriable ? opts.maxAttempts : maxPermanent);
-        await recordFailure(entry, sent.reason, dead);
+      const { delivered, failures } = await deliver(entries, deadline);
+      run.delivered += delivered;
+      if (!failures.length) continue;
+      run.lastError = failures[0]!.reason;
+      for (const { entry, reason, retriable } of failures) {
+        const dead = entry.attempts >= (retriable ? opts.maxAttempts : maxPermanent);
+        await recordFailure(entry, reason, dead);
         if (dead) run.dead++;
         else run.failed++;
       }
-      opts.log.warn('relay send failed; backing off', { entries: entries.length, reason: sent.reason, dead: run.dead });
+      opts.log.warn('relay send failed; backing off', { entries: failures.length, reason: run.lastError, dead: run.dead });
       return { ...run, stoppedBecause: 'send-failed' };
     }
     return { ...run, stoppedBecause: 'deadline' };
   };
+
+  /**
+   * Sends entries and tombstones those acknowledged. A permanent refusal names no record, so a
+   * refused batch is halved until the refused records stand alone: one bad record must not take
+   * its batch mates to the dead-letter state with it.
+   */
+  async function deliver(entries: OutboxEntry[], deadline: number): Promise<{ delivered: number; failures: Failure[] }> {
+    const batches = groupByTopic(entries.map((e) => e.record));
+    const ordered = batches.flatMap((b) => b.records);
+    const byId = new Map(entries.map((e) => [e.record.id, e]));
+    const sent = await opts.producer.send(batches, { deadline, compressed: false });
+    const acks = sent.acks ?? [];
+    if (acks.length) {
+      const deliveries = acks.map((ack, i) => ({ id: ordered[i]!.id, ...ack }));
+      try {
+        await opts.store.markDelivered(deliveries, { now: now(), deadline });
+      } catch (err) {
+        // The broker has them; their lease ends and a later run sends them again (a counted duplicate).
+        opts.log.warn('delivered entries not cleared; they will be resent', { entries: deliveries.length, error: errorMessage(err) });
+      }
+    }
+    const rest = ordered.slice(acks.length).map((r) => byId.get(r.id)!);
+    if (!rest.length) return { delivered: acks.length, failures: [] };
+    const reason = sent.ok ? 'the broker acknowledged no offset' : sent.reason;
+    const retriable = sent.ok || sent.retriable;
+    if (retriable || rest.length === 1 || deadline - now() < 1_000) {
+      return { delivered: acks.length, failures: rest.map((entry) => ({ entry, reason, retriable })) };
+    }
+    const half = Math.ceil(rest.length / 2);
+    const [a, b] = [await deliver(rest.slice(0, half), deadline), await deliver(rest.slice(half), deadline)];
+    return { delivered: acks.length + a.delivered + b.delivered, failures: [...a.failures, ...b.failures] };
+  }
 
   async function recordFailure(entry: OutboxEntry, reason: string, dead: boolean) {
     try {

@@ -23,7 +23,27 @@ export type PutOutcome =
   | { status: 'created' }
   /** The id is already in the outbox (pending, dead or delivered): a client retry; nothing is written. */
   | { status: 'exists' }
-  | { status: 'failed'; reason: string };
+  /** Not stored, and storing it again may succeed (outbox unavailable, throttled, deadline reached). */
+  | { status: 'failed'; reason: string }
+  /** Can never be stored (e.g. larger than an item can hold even compressed): retrying is pointless. */
+  | { status: 'refused'; reason: string };
+
+/** A delivered entry: where the broker acknowledged it. */
+export interface Delivery {
+  id: string;
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/** A tombstone as the audit reads it; entries delivered before offsets were recorded have none. */
+export interface DeliveredEntry {
+  id: string;
+  deliveredAt: number;
+  topic?: string;
+  partition?: number;
+  offset?: number;
+}
 
 export interface OutboxStats {
   pending: number;
@@ -33,10 +53,19 @@ export interface OutboxStats {
 }
 
 export interface OutboxStore {
-  /** Conditional write per event id; one outcome per record, in order. Never throws for a per-record failure. */
-  put(records: readonly ForwardRecord[], opts: { now: number; dueAt: number }): Promise<PutOutcome[]>;
-  /** Replaces delivered entries with tombstones (retrying unprocessed items); throws OutboxError if it cannot. */
-  markDelivered(ids: readonly string[], opts: { now: number }): Promise<void>;
+  /**
+   * Conditional write per event id; one outcome per record, in order. Never throws for a
+   * per-record failure. Writes not finished by `deadline` come back `failed` (they may still land:
+   * a retry of the same id is idempotent).
+   */
+  put(records: readonly ForwardRecord[], opts: { now: number; dueAt: number; deadline?: number }): Promise<PutOutcome[]>;
+  /**
+   * Replaces delivered entries with tombstones that keep where the broker put them (retrying
+   * unprocessed items); throws OutboxError if it cannot, or DeadlineExceeded past `deadline`.
+   */
+  markDelivered(deliveries: readonly Delivery[], opts: { now: number; deadline?: number }): Promise<void>;
+  /** Tombstones with deliveredAt in [from, to): what the audit checks against the topic. */
+  listDelivered(opts: { from: number; to: number }): Promise<DeliveredEntry[]>;
   /**
    * Claims up to `limit` due pending entries (conditional update, so two relays never claim the
    * same entry), pushing their due time to now + leaseMs and counting the attempt.

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
+import { windowGroupPrefix } from '../../lib/kafka/client';
 import { asList, iamStatements, packaged, resourcesOfType, root, TEST_LOG_GROUPS, zipEntries, type CfnResource, type Packaged } from './helpers';
 
 let pkg: Packaged;
@@ -37,6 +38,7 @@ test('serverless package produces a CloudFormation template with every function'
     'IngestHeartbeatsLambdaFunction',
     'IngestLogsLambdaFunction',
     'OutboxRelayLambdaFunction',
+    'OutboxVerifyLambdaFunction',
     'ProvisionTopicsLambdaFunction',
   ]);
   const types = Object.values(pkg.template.Resources).reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.Type]: (acc[r.Type] ?? 0) + 1 }), {});
@@ -120,7 +122,11 @@ test('IAM: one role per function, each with exactly its tier access', () => {
   assert.ok(!has('AuditCriticalRole', topic('critical'), 'kafka-cluster:WriteData'), 'the audit sink only reads');
   const all = iamStatements(pkg.template).flatMap((s) => asList<string>(s.statement.Action));
   assert.ok(!all.includes('kafka-cluster:DeleteTopic'), 'nothing may delete a topic');
-  assert.ok(!all.some((a) => /^dynamodb:(Scan|DeleteTable)$/.test(a)), 'no scans, no table deletion');
+  assert.ok(!all.includes('dynamodb:DeleteTable'), 'no table deletion');
+  // Scans: only the audit's, and only of the outbox table.
+  const scans = iamStatements(pkg.template).filter((s) => asList<string>(s.statement.Action).includes('dynamodb:Scan'));
+  assert.deepEqual(scans.map((s) => s.where), ['OutboxVerifyRole/outbox-verify'], 'only outbox-verify may scan');
+  assert.deepEqual(scans[0]!.statement.Resource, { 'Fn::GetAtt': ['OutboxTable', 'Arn'] });
   // The SCRAM secret is only readable when one is configured (a CloudFormation condition).
   const scram = iamStatements(pkg.template).filter((s) => s.statement.Sid === 'ScramSecret');
   assert.ok(scram.length > 0 && scram.every((s) => JSON.stringify(s.statement.Resource) === '{"Ref":"ScramSecretArn"}'));
@@ -128,6 +134,40 @@ test('IAM: one role per function, each with exactly its tier access', () => {
   // Secrets Manager reads: the SCRAM secret or the tenant secret, nothing else.
   for (const s of iamStatements(pkg.template).filter((s) => asList<string>(s.statement.Action).includes('secretsmanager:GetSecretValue'))) {
     assert.ok(['ScramSecret', 'TenantsSecret'].includes(s.statement.Sid), `${s.where}: ${s.statement.Sid} reads a secret`);
+  }
+});
+
+test('IAM: outbox-verify only reads: one Scan of the outbox, the critical topic, its own throwaway groups', () => {
+  const statements = iamStatements(pkg.template).filter((s) => s.where.startsWith('OutboxVerifyRole/')).map((s) => s.statement);
+  const bySid = Object.fromEntries(statements.map((s) => [s.Sid, s]));
+  assert.deepEqual(
+    statements.flatMap((s) => asList<string>(s.Action)).sort(),
+    [
+      'dynamodb:Scan',
+      'kafka-cluster:AlterGroup',
+      'kafka-cluster:Connect',
+      'kafka-cluster:DeleteGroup',
+      'kafka-cluster:DescribeGroup',
+      'kafka-cluster:DescribeTopic',
+      'kafka-cluster:ReadData',
+      'kafka:GetBootstrapBrokers',
+      'kms:Decrypt', // the SCRAM secret's key, only when one is configured
+      'secretsmanager:GetSecretValue', // the SCRAM secret, only when one is configured
+    ],
+    'no writes of any kind',
+  );
+  const arn = (kind: string, name: string) => ({
+    'Fn::Join': ['', [{ 'Fn::Select': [0, { 'Fn::Split': ['cluster/', { 'Fn::ImportValue': 'edge-forwarder-msk-ci-ClusterArn' }] }] }, `${kind}/`, { 'Fn::Select': [1, { 'Fn::Split': ['cluster/', { 'Fn::ImportValue': 'edge-forwarder-msk-ci-ClusterArn' }] }] }, '/', name]],
+  });
+  assert.deepEqual(bySid.ReadCriticalTopic.Resource, arn('topic', 'edge.ci.critical'), 'the critical topic only');
+  // The group grant must match the ids readRanges actually uses: <KAFKA_CLIENT_ID>-window-<random>.
+  const clientId = fn('OutboxVerify').Environment.Variables.KAFKA_CLIENT_ID as string;
+  assert.equal(clientId, 'edge-forwarder-ci-outbox-verify', 'a client id of its own, so the group prefix is its own');
+  assert.deepEqual(bySid.ThrowawayReadGroups.Resource, arn('group', `${windowGroupPrefix(clientId)}*`));
+  // Any group grant elsewhere names one real group: no wildcard in group names but this one.
+  for (const { where, statement } of iamStatements(pkg.template)) {
+    const text = JSON.stringify(statement.Resource);
+    if (text.includes('"group/"') && text.includes('*')) assert.equal(where, 'OutboxVerifyRole/outbox-verify', `${where}: wildcard group`);
   }
 });
 
@@ -191,7 +231,7 @@ test('IAM: the authorizer reads only the tenant source; so do the ingest functio
 test('TENANTS_SOURCE reaches the authorizer and the ingest functions (the stack secret by default)', () => {
   const expected = { 'Fn::If': ['CreateTenantsSecret', { 'Fn::Join': ['', ['secretsmanager:', { Ref: 'TenantsSecret' }]] }, ''] };
   for (const id of TENANT_READERS) assert.deepEqual(fn(id).Environment.Variables.TENANTS_SOURCE, expected, id);
-  for (const id of ['OutboxRelay', 'ProvisionTopics', 'ConsumeRealtime', 'AuditCritical']) {
+  for (const id of ['OutboxRelay', 'OutboxVerify', 'ProvisionTopics', 'ConsumeRealtime', 'AuditCritical']) {
     assert.equal(fn(id).Environment.Variables.TENANTS_SOURCE, undefined, `${id} has no tenant source`);
   }
   assert.equal(fn('IngestCritical').Environment.Variables.OUTBOX_TABLE.Ref, 'OutboxTable', 'ingest-critical keeps its outbox settings');
@@ -224,6 +264,18 @@ test('timeouts: ingest-critical and the relay end before the outbox grace period
   assert.equal(relay.ReservedConcurrentExecutions, 2, 'relay concurrency is capped');
   const queue = pkg.template.Resources.CriticalQueue!.Properties!;
   assert.ok(queue.VisibilityTimeout >= 6 * fn('IngestCritical').Timeout, 'SQS visibility >= 6x the function timeout');
+  // The audit: time for an hour of the topic, one run at a time, finished before the next starts,
+  // and a window longer than the interval, so consecutive runs overlap.
+  const verify = fn('OutboxVerify');
+  assert.ok(verify.Timeout >= 120 && verify.Timeout <= 900, `outbox-verify timeout ${verify.Timeout} s`);
+  assert.equal(verify.ReservedConcurrentExecutions, 1, 'one audit at a time (each Scans the table)');
+  const rule = resourcesOfType(pkg.template, 'AWS::Events::Rule').map(([, r]) => r.Properties!).find((r) => JSON.stringify(r.Targets).includes('OutboxVerifyLambdaFunction'));
+  const interval = /^rate\((\d+) hours?\)$/.exec(rule?.ScheduleExpression ?? '');
+  assert.ok(interval, `outbox-verify runs on an hourly rate: ${rule?.ScheduleExpression}`);
+  const intervalS = Number(interval[1]) * 3600;
+  assert.ok(verify.Timeout < intervalS, 'a run ends before the next one starts');
+  assert.ok(Number(verify.Environment.Variables.OUTBOX_VERIFY_WINDOW_MINUTES) * 60 > intervalS, 'the audit window exceeds the schedule interval');
+  assert.deepEqual(verify.Environment.Variables.OUTBOX_TABLE, { Ref: 'OutboxTable' });
   // API Gateway HTTP APIs give up after 30 s.
   for (const id of ['IngestLogs', 'IngestHeartbeats', 'IngestCritical']) assert.ok(fn(id).Timeout <= 29, `${id} answers HTTP in time`);
 });
@@ -256,6 +308,8 @@ test('event sources: HTTP routes behind the authorizer, SQS with partial failure
 
   const rules = resourcesOfType(pkg.template, 'AWS::Events::Rule').map(([, r]) => r.Properties!);
   assert.ok(rules.some((r) => r.ScheduleExpression === 'rate(1 minute)' && JSON.stringify(r.Targets).includes('OutboxRelayLambdaFunction')));
+  assert.ok(rules.some((r) => r.ScheduleExpression === 'rate(1 hour)' && JSON.stringify(r.Targets).includes('OutboxVerifyLambdaFunction')), 'the hourly audit');
+  assert.equal(esmFor('OutboxVerify').length, 0, 'the audit reads with its own client, not an event source mapping');
 
   const [realtime] = esmFor('ConsumeRealtime');
   assert.equal(realtime?.StartingPosition, 'LATEST');
@@ -280,7 +334,7 @@ test('event sources: HTTP routes behind the authorizer, SQS with partial failure
 });
 
 test('VPC for the Kafka producers only; log retention on every function; the topics custom resource', () => {
-  for (const id of ['IngestLogs', 'IngestHeartbeats', 'IngestCritical', 'OutboxRelay', 'ProvisionTopics']) {
+  for (const id of ['IngestLogs', 'IngestHeartbeats', 'IngestCritical', 'OutboxRelay', 'OutboxVerify', 'ProvisionTopics']) {
     assert.ok(fn(id).VpcConfig?.SubnetIds && fn(id).VpcConfig?.SecurityGroupIds, `${id} runs in the VPC`);
   }
   for (const id of ['ConsumeRealtime', 'AuditCritical', 'Authorizer']) assert.equal(fn(id).VpcConfig, undefined, `${id} needs no VPC`);
@@ -293,9 +347,17 @@ test('VPC for the Kafka producers only; log retention on every function; the top
   assert.equal(topics.Properties!.TopicPrefix, fn('ProvisionTopics').Environment.Variables.TOPIC_PREFIX, 'one prefix');
 });
 
-test('alarms: dropped share per best-effort tier, dead entries, relay lag, errors and throttles of every function', () => {
+test('alarms: dropped share per best-effort tier, dead entries, relay lag, audit losses, errors and throttles of every function', () => {
   const alarms = Object.fromEntries(resourcesOfType(pkg.template, 'AWS::CloudWatch::Alarm').map(([id, r]) => [id, r.Properties!]));
-  for (const id of ['LogsDroppedAlarm', 'RealtimeDroppedAlarm', 'OutboxDeadEntriesAlarm', 'RelayLagAlarm', 'CriticalDeadLetterAlarm']) assert.ok(alarms[id], id);
+  for (const id of ['LogsDroppedAlarm', 'RealtimeDroppedAlarm', 'OutboxDeadEntriesAlarm', 'RelayLagAlarm', 'CriticalDeadLetterAlarm', 'AuditMissingAlarm']) assert.ok(alarms[id], id);
+  const audit = alarms.AuditMissingAlarm!;
+  assert.deepEqual(
+    [audit.Namespace, audit.MetricName, audit.ComparisonOperator, audit.Threshold],
+    ['EdgeForwarder', 'AuditMissing', 'GreaterThanThreshold', 0],
+    'any missing event alarms',
+  );
+  assert.deepEqual(audit.Dimensions, [{ Name: 'FunctionName', Value: { Ref: 'OutboxVerifyLambdaFunction' } }, { Name: 'Tier', Value: 'critical' }]);
+  assert.ok(audit.Period >= 3600, 'an hourly datapoint keeps the alarm up until the next run');
   const dropped = JSON.stringify(alarms.LogsDroppedAlarm);
   assert.ok(dropped.includes('"Namespace":"EdgeForwarder"') && dropped.includes('"MetricName":"Dropped"') && dropped.includes('{"Name":"Tier","Value":"logs"}'));
   assert.equal(alarms.OutboxDeadEntriesAlarm!.MetricName, 'DeadEntries');

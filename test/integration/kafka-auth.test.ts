@@ -91,7 +91,10 @@ describe('producing with authentication', () => {
     const client = new KafkaClient(loadConfig(scramEnv()).kafka, createLogger({ level: 'error', sink: () => undefined }));
     const record: ForwardRecord = { id: 'scram-critical-1', tier: 'critical', topic: `${prefix}critical`, key: 'k', value: Buffer.from('{"c":1}'), headers: { 'ef-event-id': 'scram-critical-1' }, timestamp: Date.now(), sourceRef: { source: 'http', index: 0 } };
     try {
-      assert.deepEqual(await client.producer('reliable').send([{ topic: record.topic, records: [record] }], { deadline: Date.now() + 15_000, compressed: false }), { ok: true });
+      const sent = await client.producer('reliable').send([{ topic: record.topic, records: [record] }], { deadline: Date.now() + 15_000, compressed: false });
+      assert.ok(sent.ok, JSON.stringify(sent));
+      assert.equal(sent.acks?.length, 1, 'acknowledged with an offset');
+      assert.equal(sent.acks[0]!.topic, record.topic);
     } finally {
       await client.disconnect();
     }
@@ -125,7 +128,10 @@ describe('refused connections fail fast and clearly', () => {
       const rec: ForwardRecord = { id: 'x', tier: 'critical', topic: `${prefix}critical`, key: null, value: Buffer.from('x'), headers: {}, timestamp: Date.now(), sourceRef: { source: 'http', index: 0 } };
       const res = await client.producer('reliable').send([{ topic: rec.topic, records: [rec] }], { deadline: Date.now() + 15_000, compressed: false });
       await client.disconnect();
-      assert.ok(!res.ok && !res.retriable, 'authentication failure is permanent, not retried');
+      // Not the record's fault: the relay keeps such entries pending (with backoff) until the
+      // credentials are fixed, instead of dead-lettering them after three runs.
+      assert.ok(!res.ok && res.retriable, 'authentication failure fails the send, and the records stay retriable');
+      assert.match(res.reason, /SASL SCRAM SHA512 authentication failed/i);
       assert.ok(Date.now() - started < 3_000);
       assert.ok(proxy.connections() - before <= 1, `reliable producer opened ${proxy.connections() - before} connections`);
     } finally {

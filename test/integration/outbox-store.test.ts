@@ -51,6 +51,8 @@ async function fresh(label: string, opts: { tombstoneTtlSeconds?: number } = {})
 }
 
 const ids = (entries: { record: { id: string } }[]) => entries.map((e) => e.record.id).sort();
+/** A delivery of `id` at `offset` of partition 0, as the critical producer reports it. */
+const at = (id: string, offset: number) => ({ id, topic: 'game.critical', partition: 0, offset });
 
 test('ensureOutboxTable creates the table once, with both indexes and TTL on expiresAt', async () => {
   const tableName = uniqueTableName('ensure');
@@ -93,9 +95,9 @@ test('markDelivered leaves a payload-free tombstone with expiresAt, out of the p
   assert.deepEqual(await raw.ids(PENDING_INDEX), ['d1', 'd2', 'keep']);
 
   const now = T0 + 1_234;
-  await store.markDelivered(['d1', 'd2', 'd1'], { now }); // a repeated id must not break the batch
+  await store.markDelivered([at('d1', 0), at('d2', 1), at('d1', 0)], { now }); // a repeated id must not break the batch
   const tomb = await raw.get('d1');
-  assert.deepEqual(Object.keys(tomb ?? {}).sort(), ['deliveredAt', 'expiresAt', 'id', 'state']);
+  assert.deepEqual(Object.keys(tomb ?? {}).sort(), ['deliveredAt', 'expiresAt', 'id', 'offset', 'partition', 'state', 'topic']);
   assert.equal(tomb?.state?.S, 'delivered');
   assert.equal(tomb?.expiresAt?.N, String(Math.floor(now / 1000) + 3600));
   assert.deepEqual(await raw.ids(PENDING_INDEX), ['keep']);
@@ -105,11 +107,56 @@ test('markDelivered leaves a payload-free tombstone with expiresAt, out of the p
   assert.deepEqual(ids(await store.claimDue({ now: T0 + 10 * LEASE, limit: 10, leaseMs: LEASE })), ['keep']);
 });
 
+test('listDelivered returns the tombstones of a time window with their locations', async () => {
+  const { store } = await fresh('listed');
+  const records = Array.from({ length: 60 }, (_, i) => rec(`w${i}`));
+  await store.put(records, { now: T0, dueAt: T0 });
+  await store.markDelivered(records.slice(0, 20).map((r, i) => at(r.id, i)), { now: T0 + 100 });
+  await store.markDelivered(records.slice(20, 50).map((r, i) => at(r.id, 100 + i)), { now: T0 + 200 });
+  const window = await store.listDelivered({ from: T0 + 150, to: T0 + 201 });
+  assert.deepEqual(window.map((d) => d.id).sort(), records.slice(20, 50).map((r) => r.id).sort());
+  assert.deepEqual(window.find((d) => d.id === 'w25'), { id: 'w25', deliveredAt: T0 + 200, topic: 'game.critical', partition: 0, offset: 105 });
+  assert.equal((await store.listDelivered({ from: T0, to: T0 + 1_000 })).length, 50, 'pending entries are not listed');
+});
+
+test('put: a large compressible record is stored and comes back whole; an incompressible one is refused', async () => {
+  const { store } = await fresh('large');
+  const big = rec('big', { value: Buffer.from(JSON.stringify({ log: 'x'.repeat(900_000) })) });
+  const random = rec('random', { value: Buffer.from(Array.from({ length: 600_000 }, () => Math.floor(Math.random() * 256))) });
+  const [stored, refused] = await store.put([big, random], { now: T0, dueAt: T0 });
+  assert.deepEqual(stored, { status: 'created' });
+  assert.equal(refused?.status, 'refused');
+  assert.match((refused as { reason: string }).reason, /too large for the outbox.*600000 bytes/);
+  const [entry] = await store.claimDue({ now: T0, limit: 5, leaseMs: LEASE });
+  assert.equal(entry?.record.id, 'big');
+  assert.ok(entry!.record.value.equals(big.value));
+});
+
+test('put: records not persisted by the deadline are reported failed, the ones persisted created', async () => {
+  const { store } = await fresh('deadline');
+  // Budgets grow until one cuts a 400-record put in the middle (how far a budget gets depends
+  // on the machine); every run must report exactly what it stored.
+  let mixed = false;
+  for (let run = 0, budget = 100; run < 6 && !mixed; run++, budget *= 2) {
+    const records = Array.from({ length: 400 }, (_, i) => rec(`dl${run}-${i}`));
+    const outcomes = await store.put(records, { now: T0, dueAt: T0, deadline: Date.now() + budget });
+    const created = outcomes.filter((o) => o.status === 'created').length;
+    const failed = outcomes.filter((o) => o.status === 'failed');
+    assert.equal(created + failed.length, 400);
+    assert.ok(failed.every((o) => /budget/.test((o as { reason: string }).reason)));
+    // What was reported created is really there; a retry creates at most the rest.
+    const again = await store.put(records, { now: T0, dueAt: T0 });
+    assert.ok(again.filter((o) => o.status === 'exists').length >= created);
+    mixed = created > 0 && failed.length > 0;
+  }
+  assert.ok(mixed, 'some budget persisted part of the batch and reported the rest as not persisted');
+});
+
 test('markDelivered writes more than one batch (25 per call)', async () => {
   const { store, raw } = await fresh('delivered-many');
   const many = Array.from({ length: 130 }, (_, i) => rec(`m${i}`));
   await store.put(many, { now: T0, dueAt: T0 });
-  await store.markDelivered(many.map((r) => r.id), { now: T0 });
+  await store.markDelivered(many.map((r, i) => at(r.id, i)), { now: T0 });
   assert.deepEqual(await raw.ids(PENDING_INDEX), []);
   assert.equal((await raw.scan()).filter((item) => item.state?.S === 'delivered').length, 130);
 });
@@ -205,7 +252,7 @@ test('stats: pending count, age of the oldest pending by createdAt (not dueAt), 
   await store.put([rec('mid')], { now: T0 + 1_000, dueAt: T0 + 1_000 });
   await store.put(Array.from({ length: 20 }, (_, i) => rec(`new${i}`)), { now: T0 + 2_000, dueAt: T0 + 2_000 });
   await store.put([rec('gone')], { now: T0 - 5_000, dueAt: T0 });
-  await store.markDelivered(['gone'], { now: T0 });
+  await store.markDelivered([at('gone', 0)], { now: T0 });
 
   const s = await store.stats({ now: T0 + 3_000 });
   assert.deepEqual(s, { pending: 22, oldestPendingAgeMs: 3_000, dead: 0 });
@@ -266,22 +313,25 @@ test('an undecodable pending item is moved to dead instead of blocking or loopin
   assert.deepEqual(await store.stats({ now: T0 }), { pending: 1, oldestPendingAgeMs: 0, dead: 1 });
 });
 
-test('a 500 KB record fails with a clear reason; its 1 KB siblings are created', async () => {
+test('a 500 KB record that does not compress is refused with a clear reason; its siblings are created', async () => {
   const { store, raw } = await fresh('size');
   const small = (id: string) => rec(id, { value: Buffer.alloc(1024, 's') });
-  const big = rec('big', { value: Buffer.alloc(500 * 1024, 'Z') });
+  const noise = Buffer.from(Array.from({ length: 500 * 1024 }, () => Math.floor(Math.random() * 256)));
+  const big = rec('big', { value: noise });
+  const compressible = rec('compressible', { value: Buffer.alloc(500 * 1024, 'Z') });
   const malformed = rec('malformed', { value: 'not a buffer' as unknown as Buffer });
-  const out = await store.put([small('s1'), big, small('s2'), malformed], { now: T0, dueAt: T0 });
+  const out = await store.put([small('s1'), big, small('s2'), malformed, compressible], { now: T0, dueAt: T0 });
   assert.deepEqual(out[0], { status: 'created' });
   assert.deepEqual(out[2], { status: 'created' });
-  assert.deepEqual(out[3], { status: 'failed', reason: 'record value is not bytes' });
-  assert.equal(out[1]?.status, 'failed');
-  const reason = out[1]?.status === 'failed' ? out[1].reason : '';
+  assert.deepEqual(out[3], { status: 'refused', reason: 'record value is not bytes' });
+  assert.deepEqual(out[4], { status: 'created' }, 'a compressible record beyond the item limit is stored gzipped');
+  assert.equal(out[1]?.status, 'refused');
+  const reason = out[1]?.status === 'refused' ? out[1].reason : '';
   assert.match(reason, /too large/);
   assert.match(reason, /409600/);
-  assert.ok(reason.length < 400 && !reason.includes('ZZZZ'), 'the reason never carries the payload');
+  assert.ok(reason.length < 400 && !reason.includes(noise.subarray(0, 8).toString('hex')), 'the reason never carries the payload');
   assert.equal(await raw.get('big'), undefined);
-  assert.deepEqual(await raw.ids(), ['s1', 's2']);
+  assert.deepEqual(await raw.ids(), ['compressible', 's1', 's2']);
 });
 
 // Last: it kills this file's DynamoDB Local.
@@ -304,7 +354,7 @@ test('with DynamoDB Local killed, put fails fast for every record and does not t
   // The relay side reports the outage as a retriable OutboxError.
   for (const call of [
     () => store.claimDue({ now: T0, limit: 5, leaseMs: LEASE }),
-    () => store.markDelivered(['before'], { now: T0 }),
+    () => store.markDelivered([at('before', 0)], { now: T0 }),
     () => store.stats({ now: T0 }),
   ]) {
     await assert.rejects(call(), (err: unknown) => err instanceof OutboxError && err.retriable);

@@ -4,8 +4,12 @@ import fc from 'fast-check';
 import { OUTBOX_TTL_ATTRIBUTE, SHARDS } from '../../../infra/outbox-table';
 import { OutboxError } from '../../../lib/errors';
 import { uuidv7 } from '../../../lib/ids';
+import { randomBytes } from 'node:crypto';
 import {
+  MAX_PENDING_ITEM_BYTES,
+  decodeDelivered,
   decodeEntry,
+  encodeForStore,
   encodePending,
   encodeTombstone,
   itemSizeBytes,
@@ -104,11 +108,39 @@ describe('outbox codec', () => {
     assert.equal(entry.lastError, 'broker down');
   });
 
-  test('a tombstone has no payload, no index keys, and a TTL in epoch seconds', () => {
-    const item = encodeTombstone('evt-9', { now: NOW, ttlSeconds: 3600 });
-    assert.deepEqual(Object.keys(item).sort(), ['deliveredAt', OUTBOX_TTL_ATTRIBUTE, 'id', 'state'].sort());
+  test('a tombstone has no payload, no index keys, a TTL in epoch seconds, and where the broker put it', () => {
+    const item = encodeTombstone({ id: 'evt-9', topic: 'game.critical', partition: 4, offset: 1234 }, { now: NOW, ttlSeconds: 3600 });
+    assert.deepEqual(Object.keys(item).sort(), ['deliveredAt', OUTBOX_TTL_ATTRIBUTE, 'id', 'offset', 'partition', 'state', 'topic'].sort());
     assert.deepEqual(item[OUTBOX_TTL_ATTRIBUTE], { N: String(Math.floor(NOW / 1000) + 3600) });
     assert.deepEqual(item.state, { S: 'delivered' });
+    assert.deepEqual(decodeDelivered(asStored(item)), { id: 'evt-9', deliveredAt: NOW, topic: 'game.critical', partition: 4, offset: 1234 });
+  });
+
+  test('a tombstone without a location (written before offsets were kept) decodes without one', () => {
+    const { topic: _t, partition: _p, offset: _o, ...old } = encodeTombstone({ id: 'evt-old', topic: 't', partition: 0, offset: 0 }, { now: NOW, ttlSeconds: 60 });
+    assert.deepEqual(decodeDelivered(asStored(old)), { id: 'evt-old', deliveredAt: NOW });
+  });
+
+  test('a value too large for a plain item is stored gzipped and comes back byte for byte', () => {
+    const value = Buffer.from(JSON.stringify({ chat: 'gg '.repeat(200_000), n: 19.9 })); // ~600 KB, compressible
+    const encoded = encodeForStore(rec({ value }), { now: NOW, dueAt: NOW });
+    assert.ok('item' in encoded, 'a compressible 600 KB record is storable');
+    assert.deepEqual(encoded.item.valueEncoding, { S: 'gzip' });
+    assert.ok(itemSizeBytes(encoded.item) <= MAX_PENDING_ITEM_BYTES);
+    assert.ok(decodeEntry(asStored(encoded.item)).record.value.equals(value));
+  });
+
+  test('a small value is stored as is', () => {
+    const encoded = encodeForStore(rec(), { now: NOW, dueAt: NOW });
+    assert.ok('item' in encoded);
+    assert.equal(encoded.item.valueEncoding, undefined);
+  });
+
+  test('a value that cannot fit even compressed is refused with the limit in the reason', () => {
+    const value = randomBytes(500_000); // incompressible
+    const encoded = encodeForStore(rec({ value }), { now: NOW, dueAt: NOW });
+    assert.ok('refused' in encoded);
+    assert.match(encoded.refused, /500000 bytes.*409600 bytes/);
   });
 
   test('undecodable items are rejected with an OutboxError naming the id and the problem', () => {
@@ -120,7 +152,10 @@ describe('outbox codec', () => {
       assert.match(err.message, /evt-bad.*value/);
       return true;
     });
-    assert.throws(() => decodeEntry(asStored(encodeTombstone('evt-t', { now: NOW, ttlSeconds: 1 }))), /evt-t.*state is 'delivered'/);
+    const tombstone = encodeTombstone({ id: 'evt-t', topic: 't', partition: 0, offset: 7 }, { now: NOW, ttlSeconds: 1 });
+    assert.throws(() => decodeEntry(asStored(tombstone)), /evt-t.*state is 'delivered'/);
+    assert.throws(() => decodeEntry(asStored({ ...good, valueEncoding: { S: 'zstd' } })), /unknown value encoding 'zstd'/);
+    assert.throws(() => decodeEntry(asStored({ ...good, valueEncoding: { S: 'gzip' } })), /not valid gzip/);
     assert.throws(() => decodeEntry(asStored({ ...good, headers: { S: '[1]' } })), /headers/);
     assert.throws(() => decodeEntry(asStored({ ...good, tier: { S: 'gold' } })), /unknown tier 'gold'/);
   });
