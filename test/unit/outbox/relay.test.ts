@@ -5,6 +5,7 @@ import { defaultBackoff, outboxRelay, type RelayOptions } from '../../../lib/out
 import type { ForwardRecord } from '../../../lib/record';
 import { createLogger } from '../../../lib/telemetry';
 import { memoryOutbox, type MemoryOutbox } from '../../helpers/memory-outbox';
+import { stubProducer } from '../../helpers/stub-producer';
 
 const log = createLogger({ level: 'error', sink: () => undefined });
 const LEASE_MS = 30_000;
@@ -37,34 +38,27 @@ function fakeProducer(decide: (batches: readonly TopicBatch[]) => { fail?: { rea
   const calls: { ids: string[]; opts: SendOptions }[] = [];
   const placed = new Map<string, RecordAck>();
   const nextOffset = new Map<string, number>();
-  const producer: Producer = {
-    instanceId: 'fake',
-    connects: () => 1,
-    bufferedBytes: () => 0,
-    lastFlush: () => undefined,
-    disconnect: async () => undefined,
-    async send(batches, opts): Promise<SendResult> {
-      calls.push({ ids: batches.flatMap((b) => b.records.map((r) => r.id)), opts });
-      const { fail, ackPrefix } = decide(batches);
-      const total = batches.reduce((n, b) => n + b.records.length, 0);
-      const acked = fail ? (ackPrefix ?? 0) : (ackPrefix ?? total);
-      const acks: RecordAck[] = [];
-      for (const { topic, records } of batches) {
-        const partition = topic === 'events.b' ? 4 : 1;
-        for (const r of records) {
-          if (acks.length >= acked) break;
-          const key = `${topic}/${partition}`;
-          const offset = nextOffset.get(key) ?? (topic === 'events.b' ? 5_000 : 100);
-          nextOffset.set(key, offset + 1);
-          const ack = { topic, partition, offset };
-          placed.set(r.id, ack);
-          acks.push(ack);
-        }
+  const producer = stubProducer(async (batches, opts): Promise<SendResult> => {
+    calls.push({ ids: batches.flatMap((b) => b.records.map((r) => r.id)), opts });
+    const { fail, ackPrefix } = decide(batches);
+    const total = batches.reduce((n, b) => n + b.records.length, 0);
+    const acked = fail ? (ackPrefix ?? 0) : (ackPrefix ?? total);
+    const acks: RecordAck[] = [];
+    for (const { topic, records } of batches) {
+      const partition = topic === 'events.b' ? 4 : 1;
+      for (const r of records) {
+        if (acks.length >= acked) break;
+        const key = `${topic}/${partition}`;
+        const offset = nextOffset.get(key) ?? (topic === 'events.b' ? 5_000 : 100);
+        nextOffset.set(key, offset + 1);
+        const ack = { topic, partition, offset };
+        placed.set(r.id, ack);
+        acks.push(ack);
       }
-      if (fail) return { ok: false, ...fail, ...(acks.length && { acks }) };
-      return acks.length ? { ok: true, acks } : { ok: true };
-    },
-  };
+    }
+    if (fail) return { ok: false, ...fail, ...(acks.length && { acks }) };
+    return acks.length ? { ok: true, acks } : { ok: true };
+  });
   return { producer, calls, placed };
 }
 

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Producer, SendOptions, SendResult, TopicBatch } from '../../../lib/kafka/types';
+import type { SendOptions, SendResult, TopicBatch } from '../../../lib/kafka/types';
 import type { ForwardRecord, Tier } from '../../../lib/record';
 import { fireAndForgetSink } from '../../../lib/sinks/fire-and-forget';
 import { createLogger } from '../../../lib/telemetry';
+import { stubProducer } from '../../helpers/stub-producer';
 
 const log = createLogger({ level: 'error', sink: () => undefined });
 
@@ -13,17 +14,10 @@ function rec(i: number, tier: Tier): ForwardRecord {
 
 function fakeProducer(result: (batches: readonly TopicBatch[]) => SendResult) {
   const calls: { batches: readonly TopicBatch[]; opts: SendOptions }[] = [];
-  const producer: Producer = {
-    instanceId: 'fake',
-    connects: () => 1,
-    bufferedBytes: () => 0,
-    lastFlush: () => undefined,
-    disconnect: async () => undefined,
-    async send(batches, opts) {
-      calls.push({ batches, opts });
-      return result(batches);
-    },
-  };
+  const producer = stubProducer(async (batches, opts) => {
+    calls.push({ batches, opts });
+    return result(batches);
+  });
   return { producer, calls };
 }
 

@@ -5,6 +5,7 @@ import type { ForwardRecord, RecordStatus } from '../../../lib/record';
 import { outboxFirstSink } from '../../../lib/sinks/outbox-first';
 import { createLogger } from '../../../lib/telemetry';
 import { memoryOutbox, type MemoryOutbox } from '../../helpers/memory-outbox';
+import { stubProducer } from '../../helpers/stub-producer';
 
 const log = createLogger({ level: 'error', sink: () => undefined });
 const GRACE_MS = 60_000;
@@ -43,17 +44,10 @@ function acksFor(batches: readonly TopicBatch[]): { acks: RecordAck[]; byId: Map
 
 function fakeProducer(result: (batches: readonly TopicBatch[]) => SendResult) {
   const calls: { batches: readonly TopicBatch[]; opts: SendOptions }[] = [];
-  const producer: Producer = {
-    instanceId: 'fake',
-    connects: () => 1,
-    bufferedBytes: () => 0,
-    lastFlush: () => undefined,
-    disconnect: async () => undefined,
-    async send(batches, opts) {
-      calls.push({ batches, opts });
-      return result(batches);
-    },
-  };
+  const producer = stubProducer(async (batches, opts) => {
+    calls.push({ batches, opts });
+    return result(batches);
+  });
   return { producer, calls };
 }
 
