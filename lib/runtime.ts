@@ -20,14 +20,19 @@ export interface RuntimeOverrides {
   lineSink?: LineSink;
 }
 
-export function createRuntime(env: Env = process.env, overrides: RuntimeOverrides = {}): Runtime {
-  const config = loadConfig(env);
-  const telemetry = createTelemetry({
+/** The function's telemetry as its configuration sets it up (namespace, function name, level). */
+export function telemetryFor(config: Readonly<Config>, lineSink?: LineSink): Telemetry {
+  return createTelemetry({
     namespace: config.metricsNamespace,
     functionName: config.functionName,
     level: config.logLevel,
-    ...(overrides.lineSink && { sink: overrides.lineSink }),
+    ...(lineSink && { sink: lineSink }),
   });
+}
+
+export function createRuntime(env: Env = process.env, overrides: RuntimeOverrides = {}): Runtime {
+  const config = loadConfig(env);
+  const telemetry = telemetryFor(config, overrides.lineSink);
   return {
     config,
     telemetry,

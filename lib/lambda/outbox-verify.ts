@@ -15,7 +15,8 @@ import { ConfigError } from '../errors';
 import { KafkaConsumerClient } from '../kafka/client';
 import { rangeReader, verifyOutboxWindow, type AuditProgress, type AuditReport } from '../outbox/audit';
 import type { OutboxStore } from '../outbox/store';
-import { createTelemetry, InvocationMetrics, type LineSink, type Logger } from '../telemetry';
+import { telemetryFor } from '../runtime';
+import { InvocationMetrics, type LineSink, type Logger } from '../telemetry';
 import { dynamoOutboxFor } from './critical';
 import { deadlineFor } from './time-budget';
 
@@ -38,9 +39,13 @@ export interface OutboxVerifier {
 
 export function createOutboxVerifier(env: Env = process.env, overrides: VerifyOverrides = {}, log?: Logger): OutboxVerifier {
   const config = loadConfig(env);
+  return verifierFor(config, overrides, log ?? telemetryFor(config).log);
+}
+
+function verifierFor(config: Readonly<Config>, overrides: VerifyOverrides, log: Logger): OutboxVerifier {
   const realStore = dynamoOutboxFor(config);
   const store = overrides.store ? overrides.store(realStore) : realStore;
-  const realConsumers = new KafkaConsumerClient(config.kafka, log ?? createTelemetry({ namespace: config.metricsNamespace, functionName: config.functionName, level: config.logLevel }).log);
+  const realConsumers = new KafkaConsumerClient(config.kafka, log);
   const consumers = overrides.consumers ? overrides.consumers(realConsumers) : realConsumers;
   return {
     config,
@@ -70,14 +75,9 @@ export function createOutboxVerifyHandler(env: Env = process.env, overrides: Ver
   const windowMinutes = e.int('OUTBOX_VERIFY_WINDOW_MINUTES', 65, 1, 7 * 24 * 60);
   if (e.problems.length) throw new ConfigError(e.problems);
   const config = loadConfig(env);
-  const telemetry = createTelemetry({
-    namespace: config.metricsNamespace,
-    functionName: config.functionName,
-    level: config.logLevel,
-    ...(overrides.lineSink && { sink: overrides.lineSink }),
-  });
+  const telemetry = telemetryFor(config, overrides.lineSink);
   const log = telemetry.log;
-  const verifier = createOutboxVerifier(env, overrides, log);
+  const verifier = verifierFor(config, overrides, log);
   const windowMs = windowMinutes * 60_000;
 
   const handler = (async (_event?: unknown, context?: Context) => {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SendOptions, SendResult, TopicBatch } from '../../../lib/kafka/types';
 import type { ForwardRecord, Tier } from '../../../lib/record';
 import { fireAndForgetSink } from '../../../lib/sinks/fire-and-forget';
 import { createLogger } from '../../../lib/telemetry';
-import { stubProducer } from '../../helpers/stub-producer';
+import { recordingProducer } from '../../helpers/stub-producer';
 
 const log = createLogger({ level: 'error', sink: () => undefined });
 
@@ -12,17 +11,8 @@ function rec(i: number, tier: Tier): ForwardRecord {
   return { id: `e${i}`, tier, topic: `t.${tier}`, key: null, value: Buffer.from('v'), headers: {}, timestamp: 1, sourceRef: { source: 'http', index: i } };
 }
 
-function fakeProducer(result: (batches: readonly TopicBatch[]) => SendResult) {
-  const calls: { batches: readonly TopicBatch[]; opts: SendOptions }[] = [];
-  const producer = stubProducer(async (batches, opts) => {
-    calls.push({ batches, opts });
-    return result(batches);
-  });
-  return { producer, calls };
-}
-
 test('one send per tier, compressed for logs and not for realtime, deadline passed through', async () => {
-  const { producer, calls } = fakeProducer(() => ({ ok: true }));
+  const { producer, calls } = recordingProducer(() => ({ ok: true }));
   const deadline = Date.now() + 500;
   const statuses = await fireAndForgetSink({ producer, log }).write([rec(0, 'logs'), rec(1, 'realtime'), rec(2, 'logs')], deadline);
   assert.deepEqual(statuses.map((s) => s.status), ['forwarded', 'forwarded', 'forwarded']);
@@ -35,7 +25,7 @@ test('one send per tier, compressed for logs and not for realtime, deadline pass
 });
 
 test('a failed send drops that tier’s records with the reason and leaves the other tier alone', async () => {
-  const { producer } = fakeProducer((b) =>
+  const { producer } = recordingProducer((b) =>
     b[0]!.topic === 't.logs' ? { ok: false, reason: 'connecting to Kafka: timed out', retriable: true } : { ok: true },
   );
   const statuses = await fireAndForgetSink({ producer, log }).write([rec(0, 'logs'), rec(1, 'realtime')], Date.now() + 500);
@@ -46,6 +36,6 @@ test('a failed send drops that tier’s records with the reason and leaves the o
 });
 
 test('refuses to serve the critical tier', () => {
-  const { producer } = fakeProducer(() => ({ ok: true }));
+  const { producer } = recordingProducer(() => ({ ok: true }));
   assert.throws(() => fireAndForgetSink({ producer, log, tiers: ['critical'] }), /at-most-once/);
 });

@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Producer, RecordAck, SendOptions, SendResult, TopicBatch } from '../../../lib/kafka/types';
+import type { Producer, RecordAck, TopicBatch } from '../../../lib/kafka/types';
 import type { ForwardRecord, RecordStatus } from '../../../lib/record';
 import { outboxFirstSink } from '../../../lib/sinks/outbox-first';
 import { createLogger } from '../../../lib/telemetry';
 import { memoryOutbox, type MemoryOutbox } from '../../helpers/memory-outbox';
-import { stubProducer } from '../../helpers/stub-producer';
+import { recordingProducer } from '../../helpers/stub-producer';
 
 const log = createLogger({ level: 'error', sink: () => undefined });
 const GRACE_MS = 60_000;
@@ -42,15 +42,6 @@ function acksFor(batches: readonly TopicBatch[]): { acks: RecordAck[]; byId: Map
   return { acks, byId };
 }
 
-function fakeProducer(result: (batches: readonly TopicBatch[]) => SendResult) {
-  const calls: { batches: readonly TopicBatch[]; opts: SendOptions }[] = [];
-  const producer = stubProducer(async (batches, opts) => {
-    calls.push({ batches, opts });
-    return result(batches);
-  });
-  return { producer, calls };
-}
-
 function sinkWith(store: MemoryOutbox, producer: Producer) {
   return outboxFirstSink({ store, producer, log, graceMs: GRACE_MS, now: () => NOW });
 }
@@ -64,7 +55,7 @@ const soon = () => Date.now() + 2_000;
 test('acknowledged records are forwarded and each is tombstoned at its own partition and offset', async () => {
   const store = memoryOutbox();
   let placed = new Map<string, RecordAck>();
-  const { producer, calls } = fakeProducer((batches) => {
+  const { producer, calls } = recordingProducer((batches) => {
     const { acks, byId } = acksFor(batches);
     placed = byId;
     return { ok: true, acks };
@@ -88,7 +79,7 @@ test('acknowledged records are forwarded and each is tombstoned at its own parti
 
 test('a retriable send failure leaves every record persisted, queued for relay, and nothing tombstoned', async () => {
   const store = memoryOutbox();
-  const { producer } = fakeProducer(() => ({ ok: false, reason: 'connecting to Kafka: ECONNREFUSED', retriable: true }));
+  const { producer } = recordingProducer(() => ({ ok: false, reason: 'connecting to Kafka: ECONNREFUSED', retriable: true }));
   const records = interleaved(['a1', 'b1', 'a2']);
 
   const statuses = await sinkWith(store, producer).write(records, soon());
@@ -105,7 +96,7 @@ test('a retriable send failure leaves every record persisted, queued for relay, 
 test('a failed send carrying acks for a prefix forwards and tombstones that prefix and leaves the rest persisted', async () => {
   const store = memoryOutbox();
   let placed = new Map<string, RecordAck>();
-  const { producer } = fakeProducer((batches) => {
+  const { producer } = recordingProducer((batches) => {
     const { acks, byId } = acksFor(batches);
     placed = byId;
     // The first request (events.a, then the first events.b record) was acknowledged; the next failed.
@@ -127,7 +118,7 @@ test('a failed send carrying acks for a prefix forwards and tombstones that pref
 
 test('a send that reports success without offsets is not trusted: the records stay persisted, not forwarded', async () => {
   const store = memoryOutbox();
-  const { producer } = fakeProducer(() => ({ ok: true }));
+  const { producer } = recordingProducer(() => ({ ok: true }));
   const records = [criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)];
 
   const statuses = await sinkWith(store, producer).write(records, soon());
@@ -141,7 +132,7 @@ test('a send that reports success without offsets is not trusted: the records st
 
 test('a successful send with acks for only some records forwards only those', async () => {
   const store = memoryOutbox();
-  const { producer } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks.slice(0, 1) }));
+  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks.slice(0, 1) }));
   const records = [criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)];
 
   const statuses = byId(await sinkWith(store, producer).write(records, soon()));
@@ -155,7 +146,7 @@ test('a successful send with acks for only some records forwards only those', as
 test('an event id already in the outbox is reported persisted as a duplicate and not sent again', async () => {
   const store = memoryOutbox();
   await store.put([criticalRecord('e1')], { now: NOW - 1_000, dueAt: NOW + 59_000 });
-  const { producer, calls } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
 
   const statuses = byId(await sinkWith(store, producer).write([criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)], soon()));
 
@@ -169,7 +160,7 @@ test('an event id delivered before (a tombstone) is reported persisted as a dupl
   const store = memoryOutbox();
   await store.put([criticalRecord('e1')], { now: NOW - 1_000, dueAt: NOW + 59_000 });
   await store.markDelivered([{ id: 'e1', topic: 'events.critical', partition: 0, offset: 7 }], { now: NOW - 500 });
-  const { producer, calls } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
 
   const [status] = await sinkWith(store, producer).write([criticalRecord('e1')], soon());
 
@@ -182,7 +173,7 @@ test('an event id delivered before (a tombstone) is reported persisted as a dupl
 test('a record the outbox refuses is rejected with the store’s reason and not sent', async () => {
   const store = memoryOutbox();
   store.refusePut.set('big', 'record of 600000 bytes does not fit an outbox item even compressed');
-  const { producer, calls } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
 
   const statuses = byId(await sinkWith(store, producer).write([criticalRecord('big', undefined, 0), criticalRecord('ok', undefined, 1)], soon()));
 
@@ -195,7 +186,7 @@ test('a record the outbox refuses is rejected with the store’s reason and not 
 test('a record the outbox failed to store comes back as retry and is not sent', async () => {
   const store = memoryOutbox();
   store.failPut.set('e1', 'ProvisionedThroughputExceededException: throttled');
-  const { producer, calls } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
 
   const statuses = byId(await sinkWith(store, producer).write([criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)], soon()));
 
@@ -208,7 +199,7 @@ test('a record the outbox failed to store comes back as retry and is not sent', 
 test('an outbox that cannot be reached at all turns every record into retry and sends nothing', async () => {
   const store = memoryOutbox();
   store.putThrows = new Error('connect ETIMEDOUT dynamodb');
-  const { producer, calls } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
 
   const statuses = await sinkWith(store, producer).write([criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)], soon());
 
@@ -220,7 +211,7 @@ test('an outbox that cannot be reached at all turns every record into retry and 
 test('a tombstone write that throws leaves the records forwarded (the relay resends them) and the sink returns', async () => {
   const store = memoryOutbox();
   store.markDeliveredMode = 'throw';
-  const { producer } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
   const records = [criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)];
 
   const statuses = await sinkWith(store, producer).write(records, soon());
@@ -234,7 +225,7 @@ test('a tombstone write that throws leaves the records forwarded (the relay rese
 test('a tombstone write that never finishes does not keep the sink past its deadline', { timeout: 5_000 }, async () => {
   const store = memoryOutbox();
   store.markDeliveredMode = 'hang';
-  const { producer } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
   const deadline = Date.now() + 100;
 
   const statuses = await sinkWith(store, producer).write([criticalRecord('e1')], deadline);
@@ -246,7 +237,7 @@ test('a tombstone write that never finishes does not keep the sink past its dead
 
 test('the outbox write is given the invocation deadline and a due time one grace period away', async () => {
   const store = memoryOutbox();
-  const { producer } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
   const deadline = soon();
 
   await sinkWith(store, producer).write([criticalRecord('e1')], deadline);
@@ -256,7 +247,7 @@ test('the outbox write is given the invocation deadline and a due time one grace
 
 test('the send is given the invocation deadline and is not compressed', async () => {
   const store = memoryOutbox();
-  const { producer, calls } = fakeProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
   const deadline = soon();
 
   await sinkWith(store, producer).write([criticalRecord('e1')], deadline);
