@@ -1,4 +1,4 @@
 /** MSK event source (critical tier) → audit sink, deduplicated by ef-event-id; failures in batchItemFailures. */
-import { createAuditConsumer } from '../lib/lambda/msk-audit';
+import { createAuditConsumer } from '../lib/handlers/audit-critical';
 
 export const handler = createAuditConsumer();

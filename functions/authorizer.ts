@@ -1,4 +1,4 @@
 /** API Gateway HTTP API Lambda authorizer: signed requests / API keys → tenant in the context. */
-import { createAuthorizer } from '../lib/auth/authorizer';
+import { createAuthorizer } from '../lib/handlers/authorizer';
 
 export const handler = createAuthorizer();

@@ -1,4 +1,4 @@
 /** MSK event source (realtime tier) → heartbeats per game server as EMF metrics; at-most-once, never fails a batch. */
-import { createRealtimeConsumer } from '../lib/lambda/msk-realtime';
+import { createRealtimeConsumer } from '../lib/handlers/consume-realtime';
 
 export const handler = createRealtimeConsumer();

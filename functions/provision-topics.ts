@@ -1,7 +1,7 @@
 /**
- * Applies the tier topic definitions (infra/topics.ts) to the configured cluster: as the
+ * Applies the tier topic definitions (lib/domain/tiers.ts) to the configured cluster: as the
  * Custom::KafkaTopics resource of the stack (answers CloudFormation), or invoked directly.
  */
-import { createProvisionTopicsHandler } from '../lib/lambda/provision';
+import { createProvisionTopicsHandler } from '../lib/handlers/provision-topics';
 
 export const handler = createProvisionTopicsHandler();

@@ -1,6 +1,6 @@
 /** Ingress authentication settings; part of Config, and all the Lambda authorizer reads. */
-import { ConfigError } from '../errors';
-import { EnvReader, type Env } from '../env';
+import { ConfigError } from '../platform/errors';
+import { EnvReader, type Env } from '../platform/env';
 import { parseTenantsSource, type TenantsSource } from './tenant-source';
 
 export const AUTH_MODES = ['required', 'none'] as const;

@@ -8,8 +8,8 @@
  * The tenant id never comes from the body or from an unauthenticated header.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { RequestError, errorMessage } from '../errors';
-import type { Logger } from '../telemetry';
+import { RequestError, errorMessage } from '../platform/errors';
+import type { Logger } from '../platform/telemetry';
 import type { AuthConfig } from './config';
 import { ReplayCache } from './replay';
 import { CONTENT_SHA256_HEADER, HMAC_SCHEME, digestsEqual, isSha256Hex, sha256Hex } from './signature';

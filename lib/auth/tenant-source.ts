@@ -6,10 +6,10 @@
  * The AWS SDK clients are loaded from the Lambda runtime only when used (bundles stay small).
  */
 import { readFileSync } from 'node:fs';
-import { errorMessage } from '../errors';
-import { secretsManagerLookup, type SecretLookup } from '../kafka/auth';
-import { runtimeRequire } from '../runtime-require';
-import type { Logger } from '../telemetry';
+import { errorMessage } from '../platform/errors';
+import { secretsManagerLookup, type SecretLookup } from '../adapters/kafka/security';
+import { runtimeRequire } from '../platform/runtime-require';
+import type { Logger } from '../platform/telemetry';
 import { parseTenants, type TenantIndex } from './tenants';
 
 export type TenantsSource = { kind: 'file'; path: string } | { kind: 'ssm'; path: string } | { kind: 'secretsmanager'; secretId: string };

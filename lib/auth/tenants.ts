@@ -5,10 +5,9 @@
  * Tenant object (one SSM parameter per tenant). Every problem is reported together, and no
  * problem message ever contains a secret or key hash.
  */
-import { TIERS, type RecordKind, type Tier } from '../record';
+import { KINDS, TIERS, type RecordKind, type Tier } from '../domain/tiers';
 import { sha256Hex } from './signature';
 
-export const KINDS: readonly RecordKind[] = ['log', 'heartbeat', 'event'];
 const ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
 const PREFIX = /^[A-Za-z0-9._-]{1,100}$/;
 const API_KEY_HASH = /^sha256:[0-9a-f]{64}$/;

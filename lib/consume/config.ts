@@ -1,11 +1,11 @@
 /**
  * Configuration of the Lambda consumers (consume-realtime, audit-critical). They need no Kafka
  * connection of their own (the event source mapping polls MSK), so they do not go through
- * lib/config.ts, which insists on KAFKA_BROKERS / MSK_CLUSTER_ARN. Read once per container;
+ * lib/platform/config.ts, which insists on KAFKA_BROKERS / MSK_CLUSTER_ARN. Read once per container;
  * every problem reported together.
  */
-import { ConfigError } from '../errors';
-import { EnvReader, type Env } from '../env';
+import { ConfigError } from '../platform/errors';
+import { EnvReader, type Env } from '../platform/env';
 
 export interface DedupeConfig {
   store: 'dynamodb' | 'memory';

@@ -12,7 +12,7 @@
  * once its lease ends: keep side effects idempotent where you can, or make the lease longer
  * than any realistic processing time so that window stays small.
  *
- * DynamoDB implementation: lib/outbox/dynamo-store.ts (the one module importing the DynamoDB
+ * DynamoDB implementation: lib/adapters/outbox/dynamo-store.ts (the one module importing the DynamoDB
  * client). The in-memory one below is for local runs and tests: it forgets on restart.
  */
 export type ClaimResult = 'claimed' | 'done' | 'busy';

@@ -18,7 +18,7 @@
  * Duplicates: the same producer+seq seen twice (a replay, or a retried send), and the same event
  * id seen twice (also across producers: a client retry, or the outbox relay re-sending).
  */
-import { HEADER } from '../record';
+import { HEADER } from '../domain/record';
 
 export interface LossInput {
   topic: string;

@@ -1,5 +1,5 @@
 /**
- * CloudWatch EMF documents for the consumer functions. lib/telemetry.ts is shaped around the
+ * CloudWatch EMF documents for the consumer functions. lib/platform/telemetry.ts is shaped around the
  * ingest tiers (fixed metric names per tier); consumers report per topic and per game server.
  */
 import type { ConsumedRecord } from './types';

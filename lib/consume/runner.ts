@@ -7,11 +7,11 @@
  *                  with a DedupeStore keyed by ef-event-id they still take effect once.
  *                  For the critical tier.
  *
- * Both depend only on the BatchConsumer interface (kafkajs lives in lib/kafka/client.ts).
+ * Both depend only on the BatchConsumer interface (kafkajs lives in lib/adapters/kafka/client.ts).
  */
-import { errorMessage } from '../errors';
-import { HEADER } from '../record';
-import type { Logger } from '../telemetry';
+import { errorMessage } from '../platform/errors';
+import { HEADER } from '../domain/record';
+import type { Logger } from '../platform/telemetry';
 import { processOnce, type DedupeStore } from './dedupe';
 import type { BatchConsumer, BatchControl, ConsumedRecord, PolledBatch } from './types';
 

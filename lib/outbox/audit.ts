@@ -7,11 +7,11 @@
  * duplicate, drops it, and answers with an offset): that event shows up here as `missing`,
  * although the critical path said yes.
  *
- * Pure: tombstones and a reader come in, a report goes out. lib/lambda/outbox-verify.ts and
- * scripts/outbox.ts wire in DynamoDB and Kafka.
+ * Pure: tombstones and a reader come in, a report goes out. lib/handlers/outbox-verify.ts and
+ * bin/outbox.ts wire in DynamoDB and Kafka.
  */
 import type { ConsumerAdmin, OffsetRange } from '../consume/types';
-import { HEADER } from '../record';
+import { HEADER } from '../domain/record';
 import type { DeliveredEntry, OutboxStore } from './store';
 
 /** What the audit needs of a record: where it is and its headers (ef-event-id). */

@@ -1,7 +1,7 @@
-import { errorMessage } from '../errors';
-import { groupByTopic } from '../kafka/messages';
-import type { Producer } from '../kafka/types';
-import type { Logger } from '../telemetry';
+import { errorMessage } from '../platform/errors';
+import { groupByTopic } from '../adapters/kafka/messages';
+import type { Producer } from '../domain/kafka';
+import type { Logger } from '../platform/telemetry';
 import type { OutboxEntry, OutboxStore } from './store';
 
 export interface RelayOptions {

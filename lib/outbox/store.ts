@@ -1,4 +1,4 @@
-import type { ForwardRecord } from '../record';
+import type { ForwardRecord } from '../domain/record';
 
 /**
  * The outbox as the critical path and the relay see it. The DynamoDB implementation is in

@@ -1,8 +1,9 @@
-import { groupByTopic } from '../kafka/messages';
-import type { Producer } from '../kafka/types';
-import type { ForwardRecord, RecordStatus, Tier } from '../record';
-import type { Logger } from '../telemetry';
-import { TIER_DELIVERY } from '../tiers';
+import { groupByTopic } from '../adapters/kafka/messages';
+import type { Producer } from '../domain/kafka';
+import type { ForwardRecord, RecordStatus } from '../domain/record';
+import type { Tier } from '../domain/tiers';
+import type { Logger } from '../platform/telemetry';
+import { TIER_DELIVERY } from '../domain/tiers';
 import { statusOf, type Sink } from './sink';
 
 /**

@@ -1,9 +1,9 @@
-import { errorMessage } from '../errors';
-import { groupByTopic } from '../kafka/messages';
-import type { Producer } from '../kafka/types';
+import { errorMessage } from '../platform/errors';
+import { groupByTopic } from '../adapters/kafka/messages';
+import type { Producer } from '../domain/kafka';
 import type { OutboxStore } from '../outbox/store';
-import type { ForwardRecord, RecordStatus } from '../record';
-import type { Logger } from '../telemetry';
+import type { ForwardRecord, RecordStatus } from '../domain/record';
+import type { Logger } from '../platform/telemetry';
 import { statusOf, type Sink } from './sink';
 
 export interface OutboxFirstDeps {

@@ -1,4 +1,5 @@
-import type { ForwardRecord, RecordStatus, Tier } from '../record';
+import type { ForwardRecord, RecordStatus } from '../domain/record';
+import type { Tier } from '../domain/tiers';
 
 /** Where routed records go. Returns one status per record, never throws for delivery problems. */
 export interface Sink {

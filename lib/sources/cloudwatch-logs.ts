@@ -12,9 +12,9 @@
  *   size/count limits). One malformed or oversized log event is a reject; its siblings decode.
  */
 import type { CloudWatchLogsEvent } from 'aws-lambda';
-import type { DecodedRecord, DecodeResult, SourceRef } from '../record';
-import { RequestError } from '../errors';
-import type { Limits } from '../limits';
+import type { DecodedRecord, DecodeResult, SourceRef } from '../domain/record';
+import { RequestError } from '../platform/errors';
+import type { Limits } from '../domain/limits';
 import { gunzipCapped, parseJsonDocument, tooManyRecords } from './envelope';
 import { FIELD_LIMITS, describeType, rejectRecord, tooLarge } from './record-fields';
 

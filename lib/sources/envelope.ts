@@ -1,7 +1,7 @@
 /** Whole-envelope guards shared by the source decoders; each failure is a RequestError. */
 import { isUtf8, kMaxLength } from 'node:buffer';
 import { gunzipSync } from 'node:zlib';
-import { RequestError, errorMessage } from '../errors';
+import { RequestError, errorMessage } from '../platform/errors';
 
 /**
  * Gunzip with a hard cap on the output: zlib stops (and we throw 413 `decoded_too_large`) as

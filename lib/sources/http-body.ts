@@ -11,9 +11,10 @@
  *
  * Whole-request problems throw RequestError (400/413/415); per-record problems are rejects.
  */
-import type { DecodeResult, RecordKind, SourceName } from '../record';
-import { RequestError } from '../errors';
-import type { Limits } from '../limits';
+import type { DecodeResult, SourceName } from '../domain/record';
+import type { RecordKind } from '../domain/tiers';
+import { RequestError } from '../platform/errors';
+import type { Limits } from '../domain/limits';
 import { gunzipCapped, looksGzipped, parseJsonDocument, tooManyRecords } from './envelope';
 import { decodeLines } from './lines';
 import { decodeRecordValue, describeType, isReject } from './record-fields';

@@ -7,8 +7,8 @@
  * Hot path: one pass with indexOf, no regexes, values are zero-copy slices of the body.
  */
 import { isAscii, isUtf8 } from 'node:buffer';
-import type { DecodeResult, SourceName } from '../record';
-import { errorMessage } from '../errors';
+import type { DecodeResult, SourceName } from '../domain/record';
+import { errorMessage } from '../platform/errors';
 import { tooManyRecords } from './envelope';
 import { bytesRecord, decodeRecordValue, isReject, rejectRecord, tooLarge } from './record-fields';
 import type { RecordContext, RecordOutcome } from './record-fields';

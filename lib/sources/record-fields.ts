@@ -6,9 +6,10 @@
  * field is payload. Problems become a RecordReject naming the record index and the reason;
  * nothing here throws.
  */
-import { DEFAULT_LIMITS } from '../limits';
-import { TIERS, isTier } from '../record';
-import type { DecodedRecord, RecordKind, RecordReject, SourceRef } from '../record';
+import { DEFAULT_LIMITS } from '../domain/limits';
+import { TIERS, isTier } from '../domain/tiers';
+import type { DecodedRecord, RecordReject, SourceRef } from '../domain/record';
+import type { RecordKind } from '../domain/tiers';
 
 /** Longest accepted reserved-field values, in UTF-16 code units (JavaScript string length). */
 export const FIELD_LIMITS = Object.freeze({ id: 128, type: 64, key: 256 });

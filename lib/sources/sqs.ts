@@ -5,9 +5,10 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { SQSEvent } from 'aws-lambda';
-import { errorMessage } from '../errors';
-import type { Limits } from '../limits';
-import type { DecodeResult, RecordKind, SourceRef } from '../record';
+import { errorMessage } from '../platform/errors';
+import type { Limits } from '../domain/limits';
+import type { DecodeResult, SourceRef } from '../domain/record';
+import type { RecordKind } from '../domain/tiers';
 import { tooManyRecords } from './envelope';
 import { decodeRecordValue, isReject, rejectRecord, tooLarge, type RecordContext } from './record-fields';
 

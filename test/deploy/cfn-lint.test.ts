@@ -1,11 +1,11 @@
 /**
- * cfn-lint (pinned, installed from PyPI into .local/venv by scripts/cfn-lint.ts on first use) on
+ * cfn-lint (pinned, installed from PyPI into .local/venv by tools/cfn-lint.ts on first use) on
  * every template in infra/ and on the template `serverless package` generates.
  */
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
-import { cfnLint, CFN_LINT_VERSION, ensureCfnLint, infraTemplates, PACKAGED_TEMPLATE_IGNORES } from '../../scripts/cfn-lint';
+import { cfnLint, CFN_LINT_VERSION, ensureCfnLint, infraTemplates, PACKAGED_TEMPLATE_IGNORES } from '../../tools/cfn-lint';
 import { packaged, root } from './helpers';
 
 test(`cfn-lint ${CFN_LINT_VERSION} is installed (or installs) into .local/venv`, { timeout: 600_000 }, () => {

@@ -7,9 +7,9 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TopicAdmin, TopicSpec } from '../../lib/kafka/types';
-import { runCustomResource, type CustomResourceEvent, type CustomResourceResponse } from '../../lib/lambda/custom-resource';
-import { createProvisionTopicsHandler } from '../../lib/lambda/provision';
+import type { TopicAdmin, TopicSpec } from '../../lib/domain/kafka';
+import { runCustomResource, type CustomResourceEvent, type CustomResourceResponse } from '../../lib/handlers/custom-resource';
+import { createProvisionTopicsHandler } from '../../lib/handlers/provision-topics';
 
 interface Received {
   method: string;

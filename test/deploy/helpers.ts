@@ -8,8 +8,8 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { buildAll, type BundleInfo } from '../../scripts/build';
-import { declaredBundles, runServerless } from '../../scripts/package';
+import { buildAll, type BundleInfo } from '../../tools/build';
+import { declaredBundles, runServerless } from '../../tools/package';
 
 export const root = path.resolve(__dirname, '..', '..');
 const cacheRoot = path.join(root, '.serverless');

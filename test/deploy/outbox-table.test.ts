@@ -1,5 +1,5 @@
 /**
- * One outbox table definition: infra/outbox-table.json is read by infra/outbox-table.ts (what
+ * One outbox table definition: lib/adapters/outbox/table.json is read by lib/adapters/outbox/table.ts (what
  * DynamoDB Local gets in tests and `npm start`, through ensureOutboxTable) and by serverless.yml
  * (what CloudFormation deploys). These tests hold the two renderings against each other.
  */
@@ -14,8 +14,8 @@ import {
   outboxTableDefinition,
   outboxTimeToLiveSpecification,
   PENDING_INDEX,
-} from '../../infra/outbox-table';
-import { ensureOutboxTable } from '../../lib/outbox/dynamo-store';
+} from '../../lib/adapters/outbox/table';
+import { ensureOutboxTable } from '../../lib/adapters/outbox/dynamo-store';
 import { packaged, root } from './helpers';
 
 const json = JSON.parse(readFileSync(path.join(root, 'infra', 'outbox-table.json'), 'utf8'));

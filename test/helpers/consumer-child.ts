@@ -11,12 +11,12 @@
  * Prints READY once polling started and "STATS <json>" when the runner's counters change.
  */
 import { appendFileSync } from 'node:fs';
-import { loadConfig } from '../../lib/config';
+import { loadConfig } from '../../lib/platform/config';
 import { atLeastOnce, atMostOnce } from '../../lib/consume/runner';
 import type { BatchConsumer, BatchControl, PolledBatch } from '../../lib/consume/types';
-import { KafkaConsumerClient } from '../../lib/kafka/client';
-import { createDynamoDedupeStore } from '../../lib/outbox/dynamo-store';
-import { createLogger } from '../../lib/telemetry';
+import { KafkaConsumerClient } from '../../lib/adapters/kafka/client';
+import { createDynamoDedupeStore } from '../../lib/adapters/outbox/dynamo-store';
+import { createLogger } from '../../lib/platform/telemetry';
 
 const env = process.env;
 const say = (line: string) => process.stdout.write(line + '\n');

@@ -2,9 +2,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Env } from '../../lib/env';
-import { KafkaClient } from '../../lib/kafka/client';
-import type { ForwardRecord } from '../../lib/record';
+import type { Env } from '../../lib/platform/env';
+import { KafkaClient } from '../../lib/adapters/kafka/client';
+import type { ForwardRecord } from '../../lib/domain/record';
 import { quietLog } from './stack';
 
 /** Sends `ids` to `topic` with the product's reliable (acks=all) producer: real headers, ef-seq included. */

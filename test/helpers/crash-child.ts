@@ -9,8 +9,8 @@
  *   relay-after-send (relay's send acked, before tombstones)
  */
 import { randomUUID } from 'node:crypto';
-import type { Producer } from '../../lib/kafka/types';
-import { createCriticalHandler, createRelayHandler, type CriticalOverrides } from '../../lib/lambda/critical';
+import type { Producer } from '../../lib/domain/kafka';
+import { createCriticalHandler, createRelayHandler, type CriticalOverrides } from '../../lib/handlers/ingest-critical';
 import type { OutboxStore } from '../../lib/outbox/store';
 import { httpEvent, lambdaContext } from './events';
 

@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { RelayHandler } from '../../lib/lambda/critical';
-import type { IngestHandler } from '../../lib/lambda/ingest';
-import type { Env } from '../../lib/env';
+import type { RelayHandler } from '../../lib/handlers/ingest-critical';
+import type { IngestHandler } from '../../lib/handlers/ingest';
+import type { Env } from '../../lib/platform/env';
 import { drain, sleep, spawnChild, type Child } from './critical';
 import { httpEvent, lambdaContext } from './events';
 import { consumeAll } from './kcat';

@@ -1,10 +1,10 @@
 import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamodb';
-import type { Env } from '../../lib/env';
-import type { RelayHandler } from '../../lib/lambda/critical';
+import { startDynamoLocal, type DynamoLocal } from '../../tools/local-stack/dynamodb';
+import type { Env } from '../../lib/platform/env';
+import type { RelayHandler } from '../../lib/handlers/ingest-critical';
 import { lambdaContext } from './events';
-import { ensureOutboxTable } from '../../lib/outbox/dynamo-store';
+import { ensureOutboxTable } from '../../lib/adapters/outbox/dynamo-store';
 import { functionEnv, TEST_DYNAMODB } from './stack';
 import { uniqueTableName } from './dynamo';
 

@@ -1,10 +1,10 @@
 /** An ingest handler with a recording sink instead of Kafka: for adapter tests that need no broker. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { Env } from '../../lib/env';
-import { createIngestHandler, type IngestHandler } from '../../lib/lambda/ingest';
-import type { ForwardRecord } from '../../lib/record';
+import type { Env } from '../../lib/platform/env';
+import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import type { ForwardRecord } from '../../lib/domain/record';
 import { statusOf } from '../../lib/sinks/sink';
-import type { HttpRoute } from '../../lib/lambda/http';
+import type { HttpRoute } from '../../lib/handlers/http';
 
 export interface RecordingHandler {
   handler: IngestHandler;

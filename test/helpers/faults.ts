@@ -4,9 +4,9 @@
  *    link can be black-holed or throttled (test/helpers/tcp-proxy.ts),
  *  - waitUntil: poll a condition (leadership, ISR) with a deadline and a readable failure.
  * Broker stalls (pauseBroker / resumeBroker) and leader elections (electLeaders,
- * topicPartitions) are on LocalKafka itself (infra/local/kafka.ts).
+ * topicPartitions) are on LocalKafka itself (tools/local-stack/kafka.ts).
  */
-import { startLocalKafka, type LocalKafka, type LocalKafkaOptions } from '../../infra/local/kafka';
+import { startLocalKafka, type LocalKafka, type LocalKafkaOptions } from '../../tools/local-stack/kafka';
 import { startTcpProxy, type TcpProxy } from './tcp-proxy';
 
 export interface ProxiedKafka {

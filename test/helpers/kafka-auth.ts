@@ -8,8 +8,8 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
-import { localDir } from '../../infra/local/proc';
-import { runKafkaTool, startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
+import { localDir } from '../../tools/local-stack/proc';
+import { runKafkaTool, startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
 
 export const AUTH_KAFKA = { name: 'kafka-auth', basePort: 19700, scramPort: 19701, tlsPort: 19702 } as const;
 export const SCRAM_USER = { username: 'edge-forwarder', password: 'scram-test-pw-2f6d8e1a9c' } as const;

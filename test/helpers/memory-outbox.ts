@@ -1,6 +1,6 @@
 /**
  * An in-memory OutboxStore for pure-logic tests of the sink and the relay (no DynamoDB). It keeps
- * the contract of lib/outbox/dynamo-store.ts where the logic under test depends on it:
+ * the contract of lib/adapters/outbox/dynamo-store.ts where the logic under test depends on it:
  *   - put is a conditional write per id: a known id (pending, dead or tombstoned) is `exists`;
  *   - markDelivered replaces entries with tombstones that keep topic/partition/offset, and
  *     rejects with DeadlineExceeded once `deadline` has passed;
@@ -10,9 +10,9 @@
  *     (the lease token), and silently does nothing otherwise, like the real one.
  * Hooks let a test make single ids fail or be refused, or make markDelivered throw or hang.
  */
-import { DeadlineExceeded } from '../../lib/kafka/deadline';
+import { DeadlineExceeded } from '../../lib/platform/deadline';
 import type { DeliveredEntry, Delivery, OutboxEntry, OutboxStats, OutboxStore, PutOutcome } from '../../lib/outbox/store';
-import type { ForwardRecord } from '../../lib/record';
+import type { ForwardRecord } from '../../lib/domain/record';
 
 type Stored =
   | { state: 'pending' | 'dead'; entry: OutboxEntry; deadAt?: number }

@@ -71,7 +71,7 @@ export function mskEvent(inputs: readonly MskRecordInput[], opts: MskEventOption
   return event as unknown as MSKEvent;
 }
 
-/** The headers edge-forwarder stamps on every record (lib/record.ts HEADER). */
+/** The headers edge-forwarder stamps on every record (lib/domain/record.ts HEADER). */
 export function forwardedHeaders(h: { eventId: string; producer?: string; seq?: number; tenant?: string; source?: string }): Record<string, string> {
   return {
     'ef-event-id': h.eventId,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { RequestError } from '../../lib/errors';
+import { RequestError } from '../../lib/platform/errors';
 
 /** Asserts `run` throws a RequestError with this status and code; returns it for message checks. */
 export function expectRequestError(run: () => unknown, statusCode: number, code: string): RequestError {

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
-import type { Env } from '../../lib/env';
-import { KafkaClient } from '../../lib/kafka/client';
-import { provisionTopics } from '../../lib/provision';
-import { createLogger } from '../../lib/telemetry';
+import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
+import type { Env } from '../../lib/platform/env';
+import { KafkaClient } from '../../lib/adapters/kafka/client';
+import { provisionTopics } from '../../lib/domain/provision';
+import { createLogger } from '../../lib/platform/telemetry';
 
 /** Ports of the shared test broker (dev uses 19092; each broker also takes a controller port at +100). */
 export const TEST_KAFKA = {

@@ -1,4 +1,4 @@
-import type { Producer, SendOptions, SendResult, TopicBatch } from '../../lib/kafka/types';
+import type { Producer, SendOptions, SendResult, TopicBatch } from '../../lib/domain/kafka';
 
 /** A Producer whose send is the test's; the rest answers like an idle, connected producer. */
 export function stubProducer(send: Producer['send']): Producer {

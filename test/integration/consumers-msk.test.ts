@@ -7,8 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
-import { createAuditConsumer } from '../../lib/lambda/msk-audit';
-import { ensureDedupeTable } from '../../lib/outbox/dynamo-store';
+import { createAuditConsumer } from '../../lib/handlers/audit-critical';
+import { ensureDedupeTable } from '../../lib/adapters/outbox/dynamo-store';
 import { produce } from '../helpers/consumers';
 import { sharedDynamo } from '../helpers/critical';
 import { lambdaContext } from '../helpers/events';

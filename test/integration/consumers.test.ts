@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { createDynamoDedupeStore, ensureDedupeTable } from '../../lib/outbox/dynamo-store';
+import { createDynamoDedupeStore, ensureDedupeTable } from '../../lib/adapters/outbox/dynamo-store';
 import { sharedDynamo } from '../helpers/critical';
 import { countBy, produce, sideEffects, spawnConsumer, waitUntil, type ConsumerChild } from '../helpers/consumers';
 import { consumeAll } from '../helpers/kcat';
@@ -119,7 +119,7 @@ for (const dedupe of [true, false]) {
     if (dedupe) assert.equal(second.stats()!.duplicates, crash.ids.length, 'the redelivered batch was recognised by event id');
 
     // Nothing left behind: the group has committed everything.
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/consumer-lag.ts', '--group', group, '--brokers', brokers.join(',')], { cwd: root });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/consumer-lag.ts', '--group', group, '--brokers', brokers.join(',')], { cwd: root });
     assert.match(stdout, new RegExp(`group ${group}: \\w+, \\d member\\(s\\), total lag 0`));
     assert.equal(stdout.trim().split('\n').filter((l) => l.includes(topic)).length, 3, stdout);
   });
@@ -145,7 +145,7 @@ test('consumer-lag reports committed, end and lag per partition for a group that
   const c = consumer({ EF_SEMANTICS: 'at-most-once', EF_GROUP: group, EF_TOPIC: topic, EF_SIDE_EFFECTS: file, EF_CRASH_AT: 'after-commit' });
   const crash = crashOf(await c.waitFor('CRASHPOINT'));
   await c.kill();
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/consumer-lag.ts', '--group', group, '--brokers', brokers.join(','), '--json'], { cwd: root });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/consumer-lag.ts', '--group', group, '--brokers', brokers.join(','), '--json'], { cwd: root });
   const lag = JSON.parse(stdout) as { partitions: { partition: number; committed: number; high: number; lag: number }[] };
   const total = lag.partitions.reduce((n, p) => n + p.lag, 0);
   assert.equal(total, 20 - crash.ids.length, `everything except the committed batch is behind:\n${stdout}`);

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import type { DynamoLocal } from '../../infra/local/dynamodb';
-import { createRelayHandler, type RelayHandler } from '../../lib/lambda/critical';
-import { createDynamoOutboxStore } from '../../lib/outbox/dynamo-store';
+import type { DynamoLocal } from '../../tools/local-stack/dynamodb';
+import { createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
+import { createDynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { criticalEnv, drain, newOutboxTable, sharedDynamo, sleep, spawnChild, type CrashPoint } from '../helpers/critical';
-import type { Env } from '../../lib/env';
+import type { Env } from '../../lib/platform/env';
 import { provision, sharedKafka, uniquePrefix } from '../helpers/stack';
 
 let brokers: string[];

@@ -8,10 +8,10 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
-import type { DynamoLocal } from '../../infra/local/dynamodb';
-import { createCriticalHandler, createRelayHandler, type RelayHandler } from '../../lib/lambda/critical';
-import type { IngestHandler } from '../../lib/lambda/ingest';
+import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
+import type { DynamoLocal } from '../../tools/local-stack/dynamodb';
+import { createCriticalHandler, createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
+import type { IngestHandler } from '../../lib/handlers/ingest';
 import { criticalEnv, newOutboxTable, sharedDynamo, sleep } from '../helpers/critical';
 import { startProxiedKafka, waitUntil, type ProxiedKafka } from '../helpers/faults';
 import { Tally, postEvents, randomKills, relayLoop, report, settle } from '../helpers/critical-traffic';

@@ -10,9 +10,9 @@ import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import { kafkaClusterDir, runKafkaTool, startLocalKafka, stopLocalKafka, type LocalKafka } from '../../infra/local/kafka';
-import { fetchMetadata } from '../../infra/local/kafka-wire';
-import { isPortOpen } from '../../infra/local/proc';
+import { kafkaClusterDir, runKafkaTool, startLocalKafka, stopLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
+import { fetchMetadata } from '../../tools/local-stack/kafka-wire';
+import { isPortOpen } from '../../tools/local-stack/proc';
 import { startProxiedKafka, waitUntil, type ProxiedKafka } from '../helpers/faults';
 import { startTcpProxy } from '../helpers/tcp-proxy';
 

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createGzip } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createIngestHandler, type IngestHandler } from '../../lib/lambda/ingest';
+import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
 import { cloudWatchLogsEvent, gzip, httpEvent, lambdaContext, ndjson } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { functionEnv, lineCollector, provision, sharedKafka, uniquePrefix } from '../helpers/stack';

@@ -11,9 +11,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
+import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
 import type { LossReport } from '../../lib/consume/loss';
-import { createIngestHandler, type IngestHandler } from '../../lib/lambda/ingest';
+import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll } from '../helpers/kcat';
 import { functionEnv, provision, uniquePrefix } from '../helpers/stack';
@@ -53,7 +53,7 @@ async function send(handler: IngestHandler, label: string): Promise<number> {
 }
 
 async function lossReportCli(...args: string[]): Promise<string> {
-  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'scripts/loss-report.ts', '--topic', topic, '--since', '10m', '--brokers', kafka.bootstrap, ...args], { cwd: root });
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', 'bin/loss-report.ts', '--topic', topic, '--since', '10m', '--brokers', kafka.bootstrap, ...args], { cwd: root });
   return stdout;
 }
 

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { before, test } from 'node:test';
-import { createDynamoOutboxStore } from '../../lib/outbox/dynamo-store';
+import { createDynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
 import { newOutboxTable, sharedDynamo } from '../helpers/critical';
 import { sharedKafka } from '../helpers/stack';
 
@@ -15,7 +15,7 @@ let endpoint: string;
 
 async function outbox(...args: string[]) {
   try {
-    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../scripts/outbox.ts'), ...args], { env });
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../bin/outbox.ts'), ...args], { env });
     return { code: 0, stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };

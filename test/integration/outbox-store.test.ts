@@ -5,11 +5,11 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { DEAD_INDEX, OUTBOX_TTL_ATTRIBUTE, PENDING_INDEX } from '../../infra/outbox-table';
-import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamodb';
-import { OutboxError } from '../../lib/errors';
-import { createDynamoOutboxStore, ensureOutboxTable, type DynamoOutboxStore } from '../../lib/outbox/dynamo-store';
-import type { ForwardRecord } from '../../lib/record';
+import { DEAD_INDEX, OUTBOX_TTL_ATTRIBUTE, PENDING_INDEX } from '../../lib/adapters/outbox/table';
+import { startDynamoLocal, type DynamoLocal } from '../../tools/local-stack/dynamodb';
+import { OutboxError } from '../../lib/platform/errors';
+import { createDynamoOutboxStore, ensureOutboxTable, type DynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
+import type { ForwardRecord } from '../../lib/domain/record';
 import { OUTBOX_TEST_DYNAMODB, RawTable, uniqueTableName } from '../helpers/dynamo';
 
 const T0 = 1_750_000_000_000;

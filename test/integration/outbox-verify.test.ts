@@ -11,13 +11,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadConfig } from '../../lib/config';
-import type { Env } from '../../lib/env';
-import { KafkaConsumerClient } from '../../lib/kafka/client';
-import { createCriticalHandler } from '../../lib/lambda/critical';
-import type { IngestHandler } from '../../lib/lambda/ingest';
-import { AuditIncompleteError, createOutboxVerifyHandler } from '../../lib/lambda/outbox-verify';
-import { createDynamoOutboxStore, type DynamoOutboxStore } from '../../lib/outbox/dynamo-store';
+import { loadConfig } from '../../lib/platform/config';
+import type { Env } from '../../lib/platform/env';
+import { KafkaConsumerClient } from '../../lib/adapters/kafka/client';
+import { createCriticalHandler } from '../../lib/handlers/ingest-critical';
+import type { IngestHandler } from '../../lib/handlers/ingest';
+import { AuditIncompleteError, createOutboxVerifyHandler } from '../../lib/handlers/outbox-verify';
+import { createDynamoOutboxStore, type DynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
 import { criticalEnv, newOutboxTable, sharedDynamo } from '../helpers/critical';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll, type ConsumedMessage } from '../helpers/kcat';
@@ -37,7 +37,7 @@ let arrived: ConsumedMessage[];
 
 async function verify(...args: string[]) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../scripts/outbox.ts'), 'verify', ...args], {
+    const { stdout, stderr } = await run(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../bin/outbox.ts'), 'verify', ...args], {
       env: { ...process.env, ...env, LOG_LEVEL: 'warn' },
       timeout: 120_000,
     });

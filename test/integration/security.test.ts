@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { hashApiKey } from '../../lib/auth/tenants';
-import { createIngestHandler, type IngestHandler } from '../../lib/lambda/ingest';
+import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll } from '../helpers/kcat';
 import { functionEnv, provision, sharedKafka, uniquePrefix } from '../helpers/stack';

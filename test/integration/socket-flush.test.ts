@@ -11,10 +11,10 @@
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
-import { startLocalKafka, type LocalKafka } from '../../infra/local/kafka';
-import { loadConfig } from '../../lib/config';
-import { KafkaClient } from '../../lib/kafka/client';
-import { createRouter } from '../../lib/router';
+import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
+import { loadConfig } from '../../lib/platform/config';
+import { KafkaClient } from '../../lib/adapters/kafka/client';
+import { createRouter } from '../../lib/domain/router';
 import { consumeAll } from '../helpers/kcat';
 import { functionEnv, provision, quietLog, uniquePrefix } from '../helpers/stack';
 

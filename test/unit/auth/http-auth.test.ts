@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createIngestHandler } from '../../../lib/lambda/ingest';
+import { createIngestHandler } from '../../../lib/handlers/ingest';
 import { hashApiKey } from '../../../lib/auth/tenants';
-import { ConfigError } from '../../../lib/errors';
+import { ConfigError } from '../../../lib/platform/errors';
 import { httpEvent } from '../../helpers/events';
 import { parse, recordingHandler } from '../../helpers/fake-handler';
 import { SECRETS, apiKeyEvent, signedEvent, tenantsFile } from '../../helpers/tenants';

@@ -7,12 +7,12 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createAuthorizer } from '../../../lib/auth/authorizer';
-import { createIamTokenProvider, parseScramSecret, resolveSecurity } from '../../../lib/kafka/auth';
-import { KafkaClient } from '../../../lib/kafka/client';
-import { mskIamAuthToken } from '../../../lib/kafka/msk-iam-token';
-import { loadConfig } from '../../../lib/config';
-import { createLogger, redact } from '../../../lib/telemetry';
+import { createAuthorizer } from '../../../lib/handlers/authorizer';
+import { createIamTokenProvider, parseScramSecret, resolveSecurity } from '../../../lib/adapters/kafka/security';
+import { KafkaClient } from '../../../lib/adapters/kafka/client';
+import { mskIamAuthToken } from '../../../lib/adapters/kafka/msk-iam-token';
+import { loadConfig } from '../../../lib/platform/config';
+import { createLogger, redact } from '../../../lib/platform/telemetry';
 import { httpEvent } from '../../helpers/events';
 import { recordingHandler } from '../../helpers/fake-handler';
 import { SECRETS, apiKeyEvent, signedEvent, tenantsFile } from '../../helpers/tenants';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { createMemoryDedupeStore } from '../../../lib/consume/dedupe';
 import { atLeastOnce, atMostOnce } from '../../../lib/consume/runner';
 import type { BatchConsumer, BatchHandler, ConsumedRecord } from '../../../lib/consume/types';
-import { createLogger } from '../../../lib/telemetry';
+import { createLogger } from '../../../lib/platform/telemetry';
 
 const log = createLogger({ level: 'error', sink: () => undefined });
 

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Producer, RecordAck, SendOptions, SendResult, TopicBatch } from '../../../lib/kafka/types';
+import type { Producer, RecordAck, SendOptions, SendResult, TopicBatch } from '../../../lib/domain/kafka';
 import { defaultBackoff, outboxRelay, type RelayOptions } from '../../../lib/outbox/relay';
-import type { ForwardRecord } from '../../../lib/record';
-import { createLogger } from '../../../lib/telemetry';
+import type { ForwardRecord } from '../../../lib/domain/record';
+import { createLogger } from '../../../lib/platform/telemetry';
 import { memoryOutbox, type MemoryOutbox } from '../../helpers/memory-outbox';
 import { stubProducer } from '../../helpers/stub-producer';
 

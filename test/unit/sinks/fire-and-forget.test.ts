@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { ForwardRecord, Tier } from '../../../lib/record';
+import type { ForwardRecord } from '../../../lib/domain/record';
+import type { Tier } from '../../../lib/domain/tiers';
 import { fireAndForgetSink } from '../../../lib/sinks/fire-and-forget';
-import { createLogger } from '../../../lib/telemetry';
+import { createLogger } from '../../../lib/platform/telemetry';
 import { recordingProducer } from '../../helpers/stub-producer';
 
 const log = createLogger({ level: 'error', sink: () => undefined });

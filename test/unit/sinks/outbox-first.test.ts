@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Producer, RecordAck, TopicBatch } from '../../../lib/kafka/types';
-import type { ForwardRecord, RecordStatus } from '../../../lib/record';
+import type { Producer, RecordAck, TopicBatch } from '../../../lib/domain/kafka';
+import type { ForwardRecord, RecordStatus } from '../../../lib/domain/record';
 import { outboxFirstSink } from '../../../lib/sinks/outbox-first';
-import { createLogger } from '../../../lib/telemetry';
+import { createLogger } from '../../../lib/platform/telemetry';
 import { memoryOutbox, type MemoryOutbox } from '../../helpers/memory-outbox';
 import { recordingProducer } from '../../helpers/stub-producer';
 

@@ -1,9 +1,9 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { CloudWatchLogsEvent } from 'aws-lambda';
-import { RequestError } from '../../../lib/errors';
-import { DEFAULT_LIMITS } from '../../../lib/limits';
-import type { Limits } from '../../../lib/limits';
+import { RequestError } from '../../../lib/platform/errors';
+import { DEFAULT_LIMITS } from '../../../lib/domain/limits';
+import type { Limits } from '../../../lib/domain/limits';
 import { expectRequestError } from '../../helpers/request-error';
 import { cloudWatchLogsKey, decodeCloudWatchLogs } from '../../../lib/sources/cloudwatch-logs';
 import { cloudWatchLogsEvent, cloudWatchLogsPayload, encodeAwsLogs, gzip } from '../../helpers/events';

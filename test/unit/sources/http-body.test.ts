@@ -1,10 +1,11 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestError } from '../../../lib/errors';
-import { DEFAULT_LIMITS } from '../../../lib/limits';
-import type { Limits } from '../../../lib/limits';
-import type { DecodedRecord, RecordKind } from '../../../lib/record';
+import { RequestError } from '../../../lib/platform/errors';
+import { DEFAULT_LIMITS } from '../../../lib/domain/limits';
+import type { Limits } from '../../../lib/domain/limits';
+import type { DecodedRecord } from '../../../lib/domain/record';
+import type { RecordKind } from '../../../lib/domain/tiers';
 import { decodeHttpBody } from '../../../lib/sources/http-body';
 import { expectRequestError } from '../../helpers/request-error';
 import { gzip, httpEvent, httpEventBody, ndjson } from '../../helpers/events';

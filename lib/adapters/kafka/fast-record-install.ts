@@ -1,0 +1,28 @@
+/**
+ * Puts ./fast-record in place of kafkajs's per-record encoder when kafkajs is loaded from
+ * node_modules (tests, npm start, scripts): kafkajs's producer `require`s that module once, so it
+ * must be in Node's module cache before kafkajs loads — hence this module is imported first by
+ * ./client. In Lambda bundles esbuild does the substitution (tools/build.ts) and this finds
+ * nothing to resolve.
+ */
+import Module from 'node:module';
+import { encodeRecord } from './fast-record';
+
+export const KAFKAJS_RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0';
+
+function install(): void {
+  let file: string;
+  try {
+    file = require.resolve(KAFKAJS_RECORD_MODULE);
+  } catch {
+    return; // bundled
+  }
+  if (require.cache[file]) return;
+  const mod = new Module(file);
+  mod.filename = file;
+  mod.loaded = true;
+  mod.exports = encodeRecord;
+  require.cache[file] = mod;
+}
+
+install();

@@ -1,0 +1,61 @@
+import type { ForwardRecord } from './record';
+
+/** Records for one topic, sent together. */
+export interface TopicBatch {
+  topic: string;
+  records: readonly ForwardRecord[];
+}
+
+/** Where the broker wrote one record: its partition and offset (acks=all sends only). */
+export interface RecordAck {
+  topic: string;
+  partition: number;
+  offset: number;
+}
+
+/**
+ * `acks` (reliable sends): one per record, in the order of the batches and their records; a
+ * record is acknowledged only when the broker answered its partition batch with an offset. A
+ * failed send may still carry the acks of the requests before the one that failed (a prefix).
+ * `retriable` is false only for refusals of the records themselves (too large, invalid, not authorised).
+ */
+export type SendResult =
+  | { ok: true; acks?: readonly RecordAck[] }
+  | { ok: false; reason: string; retriable: boolean; acks?: readonly RecordAck[] };
+
+export interface SendOptions {
+  /** Epoch ms by which the call must have returned, whatever the broker does. */
+  deadline: number;
+  compressed: boolean;
+}
+
+/**
+ * A producer as the sinks see it. `send` never throws: failures come back as values so the
+ * sink can turn them into per-record statuses.
+ */
+export interface Producer {
+  readonly instanceId: string;
+  send(batches: readonly TopicBatch[], opts: SendOptions): Promise<SendResult>;
+  /** Connections opened so far (a reused producer connects once for many invocations). */
+  connects(): number;
+  /** Bytes written by this producer that still sit in Node's userland socket buffers. */
+  bufferedBytes(): number;
+  /** For the last acks=0 send: bytes still buffered when the client said "sent", and how long the flush took. */
+  lastFlush(): { bufferedBytes: number; waitedMs: number } | undefined;
+  disconnect(): Promise<void>;
+}
+
+/** A topic as provisioned: partitions, replication and topic-level configs. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Readonly<Record<string, string>>;
+}
+
+export interface TopicAdmin {
+  brokerCount(): Promise<number>;
+  /** Creates missing topics and brings configs of existing ones in line; returns what it did per topic. */
+  ensureTopics(specs: readonly TopicSpec[]): Promise<{ topic: string; action: 'created' | 'updated' | 'unchanged' }[]>;
+  disconnect(): Promise<void>;
+}

@@ -1,0 +1,302 @@
+/**
+ * npm start: the product on a laptop. Starts (or reuses) a local Kafka broker and DynamoDB Local,
+ * provisions the tier topics and the outbox table, runs the real Lambda handlers in-process
+ * behind an API-Gateway-like HTTP server, runs the relay on a timer, simulates game servers,
+ * and shows a live per-tier view. Ctrl-C stops what it started.
+ */
+import { createServer, type Server } from 'node:http';
+import * as path from 'node:path';
+import { startDynamoLocal, type DynamoLocal } from './local-stack/dynamodb';
+import { startLocalKafka, type LocalKafka } from './local-stack/kafka';
+import { localDir } from './local-stack/proc';
+import { loadConfig, requireOutbox } from '../lib/platform/config';
+import { EnvReader, type Env } from '../lib/platform/env';
+import { ConfigError, errorMessage } from '../lib/platform/errors';
+import { ensureOutboxTable } from '../lib/adapters/outbox/dynamo-store';
+import { KafkaClient } from '../lib/adapters/kafka/client';
+import { provisionTopics } from '../lib/domain/provision';
+import { createLogger, type Logger } from '../lib/platform/telemetry';
+import { FUNCTION_NAMES, HOME_TIER, createLocalFunctions, openLogFile, startRelayLoop } from './local-functions/functions';
+import { createHttpBridge } from './local-functions/http-bridge';
+import { startLiveView } from './local-functions/live-view';
+import { LiveMetrics } from './local-functions/metrics';
+import { startTraffic } from './local-functions/traffic';
+
+const USAGE = `usage: npm start [-- options]
+
+Starts local Kafka (127.0.0.1:19092) and DynamoDB Local (127.0.0.1:18000), provisions the tier
+topics and the outbox table, and serves the ingest functions on http://127.0.0.1:8080.
+
+options:
+  --no-traffic     do not simulate game servers
+  --servers N      simulated game servers (default 4)
+  --rate N         heartbeats per second per server (default 5)
+  --keep-stack     leave Kafka and DynamoDB Local running on exit (the next start reuses them)
+  --help           this text
+
+environment:
+  PORT               HTTP port (default 8080)
+  RELAY_INTERVAL_MS  relay schedule (default 5000)
+  TOPIC_PREFIX, OUTBOX_TABLE, OUTBOX_GRACE_MS, LOG_LEVEL, ROUTING_RULES, MAX_* ...
+                     function settings (lib/platform/config.ts), passed to every function; KAFKA_BROKERS
+                     and DYNAMODB_ENDPOINT always point at the local stack.
+Function logs and EMF metrics go to .local/logs/functions.log.`;
+
+interface Options {
+  help: boolean;
+  traffic: boolean;
+  servers: number;
+  rate: number;
+  keepStack: boolean;
+  port: number;
+  relayIntervalMs: number;
+}
+
+function parseOptions(argv: string[], env: Env): Options {
+  const e = new EnvReader(env);
+  const problems: string[] = [];
+  const opts: Options = {
+    help: false,
+    traffic: true,
+    servers: 4,
+    rate: 5,
+    keepStack: false,
+    port: e.int('PORT', 8080, 1, 65_535),
+    relayIntervalMs: e.int('RELAY_INTERVAL_MS', 5_000, 100, 3_600_000),
+  };
+  const number = (flag: string, raw: string | undefined, min: number, max: number) => {
+    const n = Number(raw);
+    if (raw !== undefined && Number.isFinite(n) && n >= min && n <= max) return n;
+    problems.push(`${flag} needs a number between ${min} and ${max}, got ${raw === undefined ? 'nothing' : `"${raw}"`}`);
+    return NaN;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const [flag = '', inline] = argv[i]!.split(/=(.*)/s, 2);
+    const value = () => inline ?? argv[++i];
+    if (flag === '--help' || flag === '-h') opts.help = true;
+    else if (flag === '--no-traffic') opts.traffic = false;
+    else if (flag === '--keep-stack') opts.keepStack = true;
+    else if (flag === '--servers') opts.servers = Math.floor(number(flag, value(), 1, 100));
+    else if (flag === '--rate') opts.rate = number(flag, value(), 0.1, 100);
+    else problems.push(`unknown option "${argv[i]}"`);
+  }
+  problems.push(...e.problems);
+  if (problems.length) throw new ConfigError(problems);
+  return opts;
+}
+
+/** Every function's environment: local defaults < the caller's environment < the local stack. */
+function functionEnv(bootstrap: string, dynamoEndpoint: string): Env {
+  return {
+    TOPIC_PREFIX: 'edge.',
+    OUTBOX_TABLE: 'edge-forwarder-outbox-local',
+    OUTBOX_GRACE_MS: '10000',
+    TENANT_ID: 'local',
+    // Ingress auth on, with the committed dev-only tenants (config/tenants.local.json).
+    TENANTS_SOURCE: `file:${path.join(__dirname, '..', 'config', 'tenants.local.json')}`,
+    ...Object.fromEntries(Object.entries(process.env).filter(([, v]) => v?.trim())),
+    KAFKA_BROKERS: bootstrap,
+    DYNAMODB_ENDPOINT: dynamoEndpoint,
+  };
+}
+
+const say = (line: string) => process.stdout.write(`${line}\n`);
+
+// The AWS SDK is pinned to versions that support Node 20 (DESIGN.md section 6); its
+// "newer versions will need Node 22" notice is noise here. Set the variable to 'false' to see it.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+class Interrupted extends Error {}
+
+/** What to undo on exit, in reverse order of start. */
+const cleanups: { label?: string; run: () => Promise<unknown> | void }[] = [];
+
+let requestStop!: () => void;
+const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
+/** Startup steps give way to Ctrl-C (whatever they started is cleaned up or dies with us). */
+const untilStopped = <T>(work: Promise<T>) => {
+  work.catch(() => undefined); // a step abandoned on Ctrl-C may still fail later: not a crash
+  return Promise.race([work, stopRequested.then((): never => { throw new Interrupted(); })]);
+};
+
+async function run(opts: Options): Promise<void> {
+  const startedAt = Date.now();
+  await checkPortFree(opts.port); // before minutes of JVM start-up, not after
+  const logFile = openLogFile(localDir('logs', 'functions.log'));
+  cleanups.push({ run: () => logFile.close() });
+  const log = createLogger({ level: 'info', base: { fn: 'npm-start' }, sink: logFile.sink });
+  say('starting local Kafka and DynamoDB Local (the first run downloads their jars from Maven Central)...');
+  const { kafka, dynamo } = await untilStopped(startStack(opts.keepStack));
+
+  const env = functionEnv(kafka.bootstrap, dynamo.endpoint);
+  const config = loadConfig(env);
+  const table = requireOutbox(config).tableName;
+  await untilStopped(provision(config.kafka, config.topicPrefix, log));
+  const { created } = await untilStopped(ensureOutboxTable({ endpoint: dynamo.endpoint, tableName: table }));
+  say(`[dynamodb] outbox table ${table}: ${created ? 'created' : 'exists'}`);
+
+  const metrics = new LiveMetrics(HOME_TIER, FUNCTION_NAMES.relay);
+  const fns = createLocalFunctions(env, (line) => {
+    logFile.sink(line);
+    metrics.ingest(line);
+  });
+  cleanups.push({ label: 'disconnecting Kafka producers and closing the outbox stores', run: () => fns.close() });
+
+  const relay = startRelayLoop(fns.relay, { intervalMs: opts.relayIntervalMs, timeoutMs: 30_000, onRun: (at, err) => metrics.relayRun(at, err) });
+  cleanups.push({ label: 'stopping the relay (letting a run in progress finish)', run: () => relay.stop() });
+
+  const bridge = createHttpBridge({
+    routes: {
+      '/v1/logs': { functionName: FUNCTION_NAMES.logs, handler: fns.logs },
+      '/v1/heartbeats': { functionName: FUNCTION_NAMES.heartbeats, handler: fns.heartbeats },
+      '/v1/events': { functionName: FUNCTION_NAMES.critical, handler: fns.critical },
+    },
+    health: () => ({ kafka: kafka.bootstrap, dynamodb: dynamo.endpoint, outboxTable: table, topics: config.topics }),
+    timeoutMs: 10_000,
+    onError: (route, err) => log.error('handler failed', { route, error: errorMessage(err) }),
+  });
+  await listen(bridge.server, opts.port);
+  cleanups.push({ label: `closing the HTTP server on 127.0.0.1:${opts.port}`, run: () => closeServer(bridge.server) });
+
+  const traffic = opts.traffic ? startTraffic({ baseUrl: `http://127.0.0.1:${opts.port}`, servers: opts.servers, rate: opts.rate }) : undefined;
+  if (traffic) cleanups.push({ label: 'stopping the traffic generator', run: () => traffic.stop() });
+
+  const shown = path.relative(process.cwd(), logFile.file);
+  const view = startLiveView({
+    info: {
+      startedAt,
+      port: opts.port,
+      topics: config.topics,
+      bootstrap: kafka.bootstrap,
+      stack:
+        `Kafka ${kafka.version} '${kafka.name}' ${kafka.bootstrap} (${kafka.reused ? 'already running' : 'started here'}) · ` +
+        `DynamoDB Local '${dynamo.name}' ${dynamo.endpoint} (${dynamo.reused ? 'already running' : 'started here'}), table ${table}`,
+      logFile: shown.startsWith('..') ? logFile.file : shown,
+      relayIntervalMs: opts.relayIntervalMs,
+      ...(traffic && { traffic: { servers: opts.servers, rate: opts.rate } }),
+    },
+    sources: { metrics, http: bridge.stats, ...(traffic && { traffic: traffic.stats }) },
+    out: process.stdout,
+    tty: process.stdout.isTTY === true,
+  });
+  cleanups.push({ run: () => view.stop() });
+}
+
+async function startStack(keepStack: boolean): Promise<{ kafka: LocalKafka; dynamo: DynamoLocal }> {
+  // detached: the JVMs outlive this process (--keep-stack); otherwise they die with it at the latest.
+  const [kafka, dynamo] = await Promise.allSettled([
+    startLocalKafka({ name: 'dev', detached: keepStack, log: say }),
+    startDynamoLocal({ name: 'dev', port: 18000, detached: keepStack, log: say }),
+  ]);
+  if (kafka.status === 'fulfilled') cleanups.push(stackCleanup(`Kafka '${kafka.value.name}' (${kafka.value.bootstrap})`, kafka.value, keepStack, 'npm run kafka -- stop'));
+  if (dynamo.status === 'fulfilled') cleanups.push(stackCleanup(`DynamoDB Local '${dynamo.value.name}' (${dynamo.value.endpoint})`, dynamo.value, keepStack, 'npx tsx tools/local-stack/cli.ts dynamodb stop'));
+  if (kafka.status === 'rejected') throw kafka.reason;
+  if (dynamo.status === 'rejected') throw dynamo.reason;
+  return { kafka: kafka.value, dynamo: dynamo.value };
+}
+
+function stackCleanup(what: string, c: { reused: boolean; stop(): Promise<void> }, keepStack: boolean, stopCmd: string) {
+  if (!c.reused && !keepStack) return { label: `stopping ${what}, started by this process`, run: () => c.stop() };
+  const why = c.reused ? 'it was already running when npm start began' : '--keep-stack';
+  return { label: `leaving ${what} running (${why}); stop it with: ${stopCmd}`, run: () => undefined };
+}
+
+async function provision(kafkaConfig: ReturnType<typeof loadConfig>['kafka'], prefix: string, log: Logger): Promise<void> {
+  const show = (msg: string) => say(`[topics] ${msg}`);
+  const client = new KafkaClient(kafkaConfig, log);
+  const admin = client.admin();
+  try {
+    await provisionTopics(admin, { prefix, log: { ...log, info: show, warn: show } });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function checkPortFree(port: number): Promise<void> {
+  const probe = createServer();
+  await listen(probe, port);
+  await new Promise((resolve) => probe.close(resolve));
+}
+
+function listen(server: Server, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; pick another one, e.g. PORT=${port + 1} npm start`) : err),
+    );
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+}
+
+async function closeServer(server: Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), 5_000);
+  await closed;
+  clearTimeout(timer);
+}
+
+async function shutdown(): Promise<void> {
+  for (const step of cleanups.reverse()) {
+    if (step.label) say(`  ${step.label}`);
+    try {
+      await step.run();
+    } catch (err) {
+      say(`    failed: ${errorMessage(err)}`);
+    }
+  }
+}
+
+async function main(): Promise<number> {
+  // Every problem at once: bad options and bad function settings (before any JVM starts).
+  const problems: string[] = [];
+  const check = <T>(fn: () => T): T | undefined => {
+    try {
+      return fn();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  const opts = check(() => parseOptions(process.argv.slice(2), process.env));
+  if (opts?.help) return say(USAGE), 0;
+  check(() => requireOutbox(loadConfig(functionEnv('127.0.0.1:19092', 'http://127.0.0.1:18000'))));
+  if (!opts || problems.length) {
+    process.stderr.write(`npm start: ${new ConfigError(problems).message}\n(npm start -- --help for usage)\n`);
+    return 1;
+  }
+
+  let firstSignalAt = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (firstSignalAt === 0) {
+      firstSignalAt = Date.now();
+      say(`\n${signal}: shutting down (press Ctrl-C again to force)`);
+      return requestStop();
+    }
+    // tsx relays the terminal's Ctrl-C to this process a few ms after the terminal delivered it:
+    // that copy is not a second Ctrl-C.
+    if (Date.now() - firstSignalAt < 1_000) return;
+    say(`\n${signal} again: exiting now`);
+    process.exit(130);
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  let code = 0;
+  try {
+    await run(opts);
+    await stopRequested;
+  } catch (err) {
+    if (err instanceof ConfigError) process.stderr.write(`npm start: ${err.message}\n`);
+    else if (!(err instanceof Interrupted)) {
+      const detail = err instanceof Error ? (process.env.DEBUG ? (err.stack ?? err.message) : err.message) : String(err);
+      process.stderr.write(`npm start failed: ${detail}\n`);
+    }
+    code = err instanceof Interrupted ? 130 : 1;
+  }
+  await shutdown();
+  say(code === 1 ? 'stopped (see above).' : 'stopped.');
+  return code;
+}
+
+void main().then((code) => process.exit(code));
