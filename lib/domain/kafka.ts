@@ -1,9 +1,21 @@
 import type { ForwardRecord } from './record';
+import type { TopicSpec } from './tiers';
 
 /** Records for one topic, sent together. */
 export interface TopicBatch {
   topic: string;
   records: readonly ForwardRecord[];
+}
+
+/** Groups records by topic, keeping their order within each topic. */
+export function groupByTopic<T extends { topic: string }>(records: readonly T[]): { topic: string; records: T[] }[] {
+  const byTopic = new Map<string, T[]>();
+  for (const r of records) {
+    const list = byTopic.get(r.topic);
+    if (list) list.push(r);
+    else byTopic.set(r.topic, [r]);
+  }
+  return [...byTopic].map(([topic, list]) => ({ topic, records: list }));
 }
 
 /** Where the broker wrote one record: its partition and offset (acks=all sends only). */
@@ -43,14 +55,6 @@ export interface Producer {
   /** For the last acks=0 send: bytes still buffered when the client said "sent", and how long the flush took. */
   lastFlush(): { bufferedBytes: number; waitedMs: number } | undefined;
   disconnect(): Promise<void>;
-}
-
-/** A topic as provisioned: partitions, replication and topic-level configs. */
-export interface TopicSpec {
-  name: string;
-  partitions: number;
-  replicationFactor: number;
-  configs: Readonly<Record<string, string>>;
 }
 
 export interface TopicAdmin {

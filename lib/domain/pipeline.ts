@@ -1,7 +1,7 @@
 import type { DecodeResult, ForwardRecord, RecordStatus } from './record';
 import type { RecordKind, Tier } from './tiers';
 import type { Router } from './router';
-import type { Sink } from '../sinks/sink';
+import type { Sink } from './sink';
 import type { InvocationMetrics } from '../platform/telemetry';
 
 export interface PipelineDeps {

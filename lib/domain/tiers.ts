@@ -3,8 +3,6 @@
  * its topic is configured. The local stack, the tests, the functions and the provisioning custom
  * resource (infra/serverless/topics.js) all read this one definition.
  */
-import type { TopicSpec } from './kafka';
-
 /** The tiers, in order of how much the product promises about them. */
 export const TIERS = ['logs', 'realtime', 'critical'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -38,6 +36,14 @@ export function topicName(prefix: string, tier: Tier): string {
 /** Every tier's topic under one prefix. */
 export function tierTopics(prefix: string): Record<Tier, string> {
   return Object.fromEntries(TIERS.map((t) => [t, topicName(prefix, t)])) as Record<Tier, string>;
+}
+
+/** A topic as provisioned: partitions, replication and topic-level configs. */
+export interface TopicSpec {
+  name: string;
+  partitions: number;
+  replicationFactor: number;
+  configs: Readonly<Record<string, string>>;
 }
 
 const HOUR = 3_600_000;

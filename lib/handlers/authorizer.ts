@@ -16,7 +16,8 @@ import { loadAuthConfig } from '../auth/config';
 import type { AuthorizerContext } from '../auth/http-auth';
 import { ReplayCache } from '../auth/replay';
 import { CONTENT_SHA256_HEADER } from '../auth/signature';
-import { createTenantDirectory, loaderFor, type TenantDirectory } from '../auth/tenant-source';
+import { loaderFor } from '../adapters/aws/tenant-documents';
+import { createTenantDirectory, type TenantDirectory } from '../auth/tenant-source';
 import { verifyRequest } from '../auth/verifier';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;

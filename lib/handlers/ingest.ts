@@ -8,7 +8,8 @@ import type {
 } from 'aws-lambda';
 import { requireTenantsSource } from '../auth/config';
 import { createHttpAuthenticator, WWW_AUTHENTICATE, type Identity } from '../auth/http-auth';
-import { createTenantDirectory, loaderFor, type TenantDirectory } from '../auth/tenant-source';
+import { loaderFor } from '../adapters/aws/tenant-documents';
+import { createTenantDirectory, type TenantDirectory } from '../auth/tenant-source';
 import type { Env } from '../platform/env';
 import { RequestError, errorMessage } from '../platform/errors';
 import { runPipeline, type PipelineDeps } from '../domain/pipeline';
@@ -16,7 +17,7 @@ import type { RecordStatus } from '../domain/record';
 import { createRouter, type Router } from '../domain/router';
 import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime';
 import { fireAndForgetSink } from '../sinks/fire-and-forget';
-import type { Sink } from '../sinks/sink';
+import type { Sink } from '../domain/sink';
 import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
 import { decodeHttpBody } from '../sources/http-body';
 import { decodeSqs } from '../sources/sqs';

@@ -1,5 +1,5 @@
 import { errorMessage } from '../platform/errors';
-import { groupByTopic } from '../adapters/kafka/messages';
+import { groupByTopic } from '../domain/kafka';
 import type { Producer } from '../domain/kafka';
 import type { Logger } from '../platform/telemetry';
 import type { OutboxEntry, OutboxStore } from './store';

@@ -1,10 +1,10 @@
-import { groupByTopic } from '../adapters/kafka/messages';
+import { groupByTopic } from '../domain/kafka';
 import type { Producer } from '../domain/kafka';
 import type { ForwardRecord, RecordStatus } from '../domain/record';
 import type { Tier } from '../domain/tiers';
 import type { Logger } from '../platform/telemetry';
 import { TIER_DELIVERY } from '../domain/tiers';
-import { statusOf, type Sink } from './sink';
+import { statusOf, type Sink } from '../domain/sink';
 
 /**
  * At-most-once: one acks=0 send per tier (compression is per tier), awaited only until the bytes

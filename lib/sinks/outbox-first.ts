@@ -1,10 +1,10 @@
 import { errorMessage } from '../platform/errors';
-import { groupByTopic } from '../adapters/kafka/messages';
+import { groupByTopic } from '../domain/kafka';
 import type { Producer } from '../domain/kafka';
 import type { OutboxStore } from '../outbox/store';
 import type { ForwardRecord, RecordStatus } from '../domain/record';
 import type { Logger } from '../platform/telemetry';
-import { statusOf, type Sink } from './sink';
+import { statusOf, type Sink } from '../domain/sink';
 
 export interface OutboxFirstDeps {
   store: OutboxStore;

@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, test } from 'node:test';
-import type { TopicAdmin, TopicSpec } from '../../lib/domain/kafka';
+import type { TopicAdmin } from '../../lib/domain/kafka';
+import type { TopicSpec } from '../../lib/domain/tiers';
 import { runCustomResource, type CustomResourceEvent, type CustomResourceResponse } from '../../lib/handlers/custom-resource';
 import { createProvisionTopicsHandler } from '../../lib/handlers/provision-topics';
 

@@ -3,7 +3,7 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Env } from '../../lib/platform/env';
 import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
 import type { ForwardRecord } from '../../lib/domain/record';
-import { statusOf } from '../../lib/sinks/sink';
+import { statusOf } from '../../lib/domain/sink';
 import type { HttpRoute } from '../../lib/handlers/http';
 
 export interface RecordingHandler {

@@ -28,7 +28,8 @@ import { HEADER } from '../../domain/record';
 import { recordAcks, stablePartitioner } from './acks';
 import { SequenceStamper, splitIntoRequests, type WireMessage } from './messages';
 import { classifySendError } from './send-errors';
-import type { Producer, RecordAck, SendOptions, SendResult, TopicAdmin, TopicBatch, TopicSpec } from '../../domain/kafka';
+import type { Producer, RecordAck, SendOptions, SendResult, TopicAdmin, TopicBatch } from '../../domain/kafka';
+import type { TopicSpec } from '../../domain/tiers';
 import { waitDrained, withDeadline } from '../../platform/deadline';
 
 export type ProducerKind = 'best-effort' | 'reliable';

@@ -38,17 +38,6 @@ export class SequenceStamper {
   }
 }
 
-/** Groups records by topic, keeping their order within each topic. */
-export function groupByTopic<T extends { topic: string }>(records: readonly T[]): { topic: string; records: T[] }[] {
-  const byTopic = new Map<string, T[]>();
-  for (const r of records) {
-    const list = byTopic.get(r.topic);
-    if (list) list.push(r);
-    else byTopic.set(r.topic, [r]);
-  }
-  return [...byTopic].map(([topic, list]) => ({ topic, records: list }));
-}
-
 /** Bytes a record adds to a produce request, near enough to keep requests under the broker's limit. */
 export function approxRecordBytes(r: ForwardRecord): number {
   let n = r.value.length + (r.key?.length ?? 0) + 80; // record framing + producer/seq headers

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { KafkaConfig } from '../../platform/config';
 import { ConfigError, errorMessage } from '../../platform/errors';
 import { runtimeRequire } from '../../platform/runtime-require';
+import { secretsManagerLookup, type SecretLookup } from '../aws/secrets';
 import { redactText } from '../../platform/telemetry';
 import { credentialsFromEnv, mskIamAuthToken } from './msk-iam-token';
 
@@ -62,19 +63,6 @@ export function createIamTokenProvider(opts: {
     return { value: current.token };
   };
 }
-
-export type SecretLookup = (secretArn: string, region?: string) => Promise<string>;
-
-/** Reads a Secrets Manager secret; the SDK is loaded only in SCRAM mode. */
-export const secretsManagerLookup: SecretLookup = async (secretArn, region) => {
-  const { SecretsManagerClient, GetSecretValueCommand } =
-    runtimeRequire<typeof import('@aws-sdk/client-secrets-manager')>('@aws-sdk/client-secrets-manager');
-  const out = await new SecretsManagerClient(region ? { region } : {}).send(
-    new GetSecretValueCommand({ SecretId: secretArn }),
-  );
-  if (!out.SecretString) throw new ConfigError([`secret ${secretArn} has no SecretString`]);
-  return out.SecretString;
-};
 
 /** Builds the connection security for the configured auth mode. Secrets never reach a log line. */
 export async function resolveSecurity(

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { parseTenantsSource, createTenantDirectory, loaderFor } from '../../../lib/auth/tenant-source';
+import { parseTenantsSource, createTenantDirectory } from '../../../lib/auth/tenant-source';
+import { loaderFor } from '../../../lib/adapters/aws/tenant-documents';
 import { parseTenants, tenantForPrincipal } from '../../../lib/auth/tenants';
 import { ReplayCache } from '../../../lib/auth/replay';
 import { quietLog } from '../../helpers/stack';

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import { runPipeline } from '../../../lib/domain/pipeline';
 import type { DecodedRecord, ForwardRecord } from '../../../lib/domain/record';
 import { createRouter } from '../../../lib/domain/router';
-import { statusOf, type Sink } from '../../../lib/sinks/sink';
+import { statusOf, type Sink } from '../../../lib/domain/sink';
 import { InvocationMetrics } from '../../../lib/platform/telemetry';
 
 const topics = { logs: 'logs', realtime: 'rt', critical: 'crit' };

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { approxRecordBytes, groupByTopic, SequenceStamper, splitIntoRequests } from '../../../../lib/adapters/kafka/messages';
+import { groupByTopic } from '../../../../lib/domain/kafka';
+import { approxRecordBytes, SequenceStamper, splitIntoRequests } from '../../../../lib/adapters/kafka/messages';
 import type { ForwardRecord } from '../../../../lib/domain/record';
 
 function rec(topic: string, i: number): ForwardRecord {

@@ -1,5 +1,5 @@
-import type { ForwardRecord, RecordStatus } from '../domain/record';
-import type { Tier } from '../domain/tiers';
+import type { ForwardRecord, RecordStatus } from './record';
+import type { Tier } from './tiers';
 
 /** Where routed records go. Returns one status per record, never throws for delivery problems. */
 export interface Sink {
