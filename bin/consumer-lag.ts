@@ -8,7 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../lib/platform/errors';
-import { KafkaConsumerClient } from '../lib/adapters/kafka/client';
+import { KafkaConsumerClient } from '../lib/adapters/kafka/consumer-admin';
 import { createLogger } from '../lib/platform/telemetry';
 import { operatorConfig, runCli } from './run-cli';
 

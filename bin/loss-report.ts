@@ -11,7 +11,7 @@
 import { parseArgs } from 'node:util';
 import { formatLossReport, lossReport, parseDuration } from '../lib/consume/loss';
 import { ConfigError } from '../lib/platform/errors';
-import { KafkaConsumerClient } from '../lib/adapters/kafka/client';
+import { KafkaConsumerClient } from '../lib/adapters/kafka/consumer-admin';
 import { TIERS } from '../lib/domain/tiers';
 import { createLogger } from '../lib/platform/telemetry';
 import { operatorConfig, runCli } from './run-cli';

@@ -7,7 +7,7 @@
  *                  with a DedupeStore keyed by ef-event-id they still take effect once.
  *                  For the critical tier.
  *
- * Both depend only on the BatchConsumer interface (kafkajs lives in lib/adapters/kafka/client.ts).
+ * Both depend only on the BatchConsumer interface (kafkajs lives in lib/adapters/kafka/).
  */
 import { errorMessage } from '../platform/errors';
 import { HEADER } from '../domain/record';

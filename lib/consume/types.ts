@@ -1,6 +1,6 @@
 /**
  * The consumer side as lib/consume sees it: small interfaces, implemented with kafkajs in
- * lib/adapters/kafka/client.ts (the only kafkajs import) and by the MSK event decoder (lib/sources/msk.ts).
+ * lib/adapters/kafka/ (consumer-admin.ts, batch-consumer.ts) and by the MSK event decoder (lib/sources/msk.ts).
  */
 
 /** One Kafka record, whichever client or Lambda event source delivered it. */

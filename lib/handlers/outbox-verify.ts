@@ -12,7 +12,7 @@ import { loadConfig, type Config } from '../platform/config';
 import type { ConsumerAdmin } from '../consume/types';
 import { EnvReader, type Env } from '../platform/env';
 import { ConfigError } from '../platform/errors';
-import { KafkaConsumerClient } from '../adapters/kafka/client';
+import { KafkaConsumerClient } from '../adapters/kafka/consumer-admin';
 import { rangeReader, verifyOutboxWindow, type AuditProgress, type AuditReport } from '../outbox/audit';
 import type { OutboxStore } from '../outbox/store';
 import { telemetryFor } from './runtime';

@@ -2,7 +2,7 @@ import type { ForwardRecord } from '../domain/record';
 
 /**
  * The outbox as the critical path and the relay see it. The DynamoDB implementation is in
- * ./dynamo-store (the only module importing the DynamoDB client); tests may use small fakes.
+ * lib/adapters/outbox/dynamo-store.ts; tests may use small fakes.
  *
  * Life of an entry:
  *   put → pending (due at createdAt + grace) ─claim→ pending (due at now + lease, attempts+1)

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { before, test } from 'node:test';
-import { windowGroupPrefix } from '../../lib/adapters/kafka/client';
+import { windowGroupPrefix } from '../../lib/adapters/kafka/consumer-admin';
 import { asList, iamStatements, packaged, resourcesOfType, root, TEST_LOG_GROUPS, zipEntries, type CfnResource, type Packaged } from './helpers';
 
 let pkg: Packaged;

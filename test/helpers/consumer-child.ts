@@ -14,7 +14,7 @@ import { appendFileSync } from 'node:fs';
 import { loadConfig } from '../../lib/platform/config';
 import { atLeastOnce, atMostOnce } from '../../lib/consume/runner';
 import type { BatchConsumer, BatchControl, PolledBatch } from '../../lib/consume/types';
-import { KafkaConsumerClient } from '../../lib/adapters/kafka/client';
+import { KafkaConsumerClient } from '../../lib/adapters/kafka/consumer-admin';
 import { createDynamoDedupeStore } from '../../lib/adapters/outbox/dynamo-store';
 import { createLogger } from '../../lib/platform/telemetry';
 

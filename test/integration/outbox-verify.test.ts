@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadConfig } from '../../lib/platform/config';
 import type { Env } from '../../lib/platform/env';
-import { KafkaConsumerClient } from '../../lib/adapters/kafka/client';
+import { KafkaConsumerClient } from '../../lib/adapters/kafka/consumer-admin';
 import { createCriticalHandler } from '../../lib/handlers/ingest-critical';
 import type { IngestHandler } from '../../lib/handlers/ingest';
 import { AuditIncompleteError, createOutboxVerifyHandler } from '../../lib/handlers/outbox-verify';

@@ -2,7 +2,7 @@
  * Puts ./fast-record in place of kafkajs's per-record encoder when kafkajs is loaded from
  * node_modules (tests, npm start, scripts): kafkajs's producer `require`s that module once, so it
  * must be in Node's module cache before kafkajs loads — hence this module is imported first by
- * ./client. In Lambda bundles esbuild does the substitution (tools/build.ts) and this finds
+ * ./kafkajs (the one entry to kafkajs). In Lambda bundles esbuild does the substitution (tools/build.ts) and this finds
  * nothing to resolve.
  */
 import Module from 'node:module';
