@@ -12,7 +12,7 @@ import { localDir } from './local-stack/proc';
 import { loadConfig, requireOutbox } from '../lib/platform/config';
 import { EnvReader, type Env } from '../lib/platform/env';
 import { ConfigError, errorMessage } from '../lib/platform/errors';
-import { ensureOutboxTable } from '../lib/adapters/outbox/dynamo-store';
+import { ensureOutboxTable } from '../lib/adapters/outbox/ensure-table';
 import { KafkaClient } from '../lib/adapters/kafka/client';
 import { provisionTopics } from '../lib/domain/provision';
 import { createLogger, type Logger } from '../lib/platform/telemetry';

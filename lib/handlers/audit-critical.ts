@@ -16,7 +16,7 @@ import { emfLine, recordAges } from '../consume/metrics';
 import type { ConsumedRecord } from '../consume/types';
 import type { Env } from '../platform/env';
 import { errorMessage } from '../platform/errors';
-import { createDynamoDedupeStore } from '../adapters/outbox/dynamo-store';
+import { createDynamoDedupeStore } from '../adapters/dedupe/dynamo-store';
 import { HEADER } from '../domain/record';
 import { decodeMskEvent, itemIdentifier, topicOfPartitionKey, type KafkaBatchResponse, type MskRecord } from '../sources/msk';
 import { createLogger, type LineSink } from '../platform/telemetry';

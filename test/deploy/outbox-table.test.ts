@@ -15,7 +15,7 @@ import {
   outboxTimeToLiveSpecification,
   PENDING_INDEX,
 } from '../../lib/adapters/outbox/table';
-import { ensureOutboxTable } from '../../lib/adapters/outbox/dynamo-store';
+import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import { packaged, root } from './helpers';
 
 const json = JSON.parse(readFileSync(path.join(root, 'infra', 'outbox-table.json'), 'utf8'));

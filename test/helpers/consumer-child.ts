@@ -15,7 +15,7 @@ import { loadConfig } from '../../lib/platform/config';
 import { atLeastOnce, atMostOnce } from '../../lib/consume/runner';
 import type { BatchConsumer, BatchControl, PolledBatch } from '../../lib/consume/types';
 import { KafkaConsumerClient } from '../../lib/adapters/kafka/consumer-admin';
-import { createDynamoDedupeStore } from '../../lib/adapters/outbox/dynamo-store';
+import { createDynamoDedupeStore } from '../../lib/adapters/dedupe/dynamo-store';
 import { createLogger } from '../../lib/platform/telemetry';
 
 const env = process.env;

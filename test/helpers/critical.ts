@@ -4,7 +4,7 @@ import { startDynamoLocal, type DynamoLocal } from '../../tools/local-stack/dyna
 import type { Env } from '../../lib/platform/env';
 import type { RelayHandler } from '../../lib/handlers/ingest-critical';
 import { lambdaContext } from './events';
-import { ensureOutboxTable } from '../../lib/adapters/outbox/dynamo-store';
+import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import { functionEnv, TEST_DYNAMODB } from './stack';
 import { uniqueTableName } from './dynamo';
 

@@ -13,7 +13,7 @@ import {
   ScanCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
-import { createDynamoClient } from '../../lib/adapters/outbox/dynamo-store';
+import { createDynamoClient } from '../../lib/adapters/aws/dynamodb';
 
 /** A DynamoDB Local of the outbox tests' own: they kill it, so it must not be the shared one. */
 export const OUTBOX_TEST_DYNAMODB = { name: 'outbox-test', port: 18120 } as const;

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
 import { createAuditConsumer } from '../../lib/handlers/audit-critical';
-import { ensureDedupeTable } from '../../lib/adapters/outbox/dynamo-store';
+import { ensureDedupeTable } from '../../lib/adapters/dedupe/dynamo-store';
 import { produce } from '../helpers/consumers';
 import { sharedDynamo } from '../helpers/critical';
 import { lambdaContext } from '../helpers/events';

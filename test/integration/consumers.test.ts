@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
-import { createDynamoDedupeStore, ensureDedupeTable } from '../../lib/adapters/outbox/dynamo-store';
+import { createDynamoDedupeStore, ensureDedupeTable } from '../../lib/adapters/dedupe/dynamo-store';
 import { sharedDynamo } from '../helpers/critical';
 import { countBy, produce, sideEffects, spawnConsumer, waitUntil, type ConsumerChild } from '../helpers/consumers';
 import { consumeAll } from '../helpers/kcat';

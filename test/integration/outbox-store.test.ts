@@ -8,7 +8,8 @@ import { after, before, test } from 'node:test';
 import { DEAD_INDEX, OUTBOX_TTL_ATTRIBUTE, PENDING_INDEX } from '../../lib/adapters/outbox/table';
 import { startDynamoLocal, type DynamoLocal } from '../../tools/local-stack/dynamodb';
 import { OutboxError } from '../../lib/platform/errors';
-import { createDynamoOutboxStore, ensureOutboxTable, type DynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
+import { createDynamoOutboxStore, type DynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
+import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import type { ForwardRecord } from '../../lib/domain/record';
 import { OUTBOX_TEST_DYNAMODB, RawTable, uniqueTableName } from '../helpers/dynamo';
 

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createCriticalHandler, createRelayHandler } from '../../lib/handlers/ingest-critical';
-import { ensureOutboxTable } from '../../lib/adapters/outbox/dynamo-store';
+import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import { lambdaContext } from '../../test/helpers/events';
 import { invokeRepeatedly } from './fire-and-forget';
 import { body, postEvent } from './payloads';

@@ -7,7 +7,7 @@
 import { PutItemCommand, QueryCommand, UpdateItemCommand, type AttributeValue } from '@aws-sdk/client-dynamodb';
 import { PENDING_INDEX, SHARDS } from '../../lib/adapters/outbox/table';
 import { encodePending, shardName } from '../../lib/adapters/outbox/codec';
-import { createDynamoClient } from '../../lib/adapters/outbox/dynamo-store';
+import { createDynamoClient } from '../../lib/adapters/aws/dynamodb';
 import { criticalRecord, dropTable, seedPending } from './seed';
 import { nowMs, percentile, prng, progress, round } from './stats';
 

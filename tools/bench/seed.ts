@@ -8,7 +8,7 @@ import { BatchWriteItemCommand, DeleteTableCommand, type WriteRequest } from '@a
 import { SHARDS } from '../../lib/adapters/outbox/table';
 import { uuidv7 } from '../../lib/domain/ids';
 import { encodePending } from '../../lib/adapters/outbox/codec';
-import { createDynamoClient } from '../../lib/adapters/outbox/dynamo-store';
+import { createDynamoClient } from '../../lib/adapters/aws/dynamodb';
 import { HEADER, type ForwardRecord } from '../../lib/domain/record';
 import { line } from './payloads';
 import { nowMs, prng, sleep } from './stats';

@@ -1,24 +1,12 @@
-/**
- * The DynamoDB outbox: the ONLY module importing @aws-sdk/client-dynamodb. Item layout and
- * indexes: lib/adapters/outbox/table.ts; item ⇄ record conversion: ./codec. At the end, in a section
- * of its own: the consumers' deduplication store (lib/consume/dedupe.ts), kept here so one
- * module stays the only DynamoDB import.
- */
+/** The DynamoDB outbox. Item layout and indexes: ./table; item ⇄ record conversion: ./codec. */
 import {
   BatchWriteItemCommand,
-  CreateTableCommand,
-  DeleteItemCommand,
-  DescribeTableCommand,
-  DescribeTimeToLiveCommand,
-  DynamoDBClient,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
   UpdateItemCommand,
-  UpdateTimeToLiveCommand,
   type AttributeValue,
   type QueryCommandInput,
-  type TableDescription,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
 import {
@@ -26,8 +14,6 @@ import {
   DEAD_SHARD,
   PENDING_INDEX,
   SHARDS,
-  outboxTableDefinition,
-  outboxTimeToLiveSpecification,
 } from './table';
 import { OutboxError } from '../../platform/errors';
 import type { ForwardRecord } from '../../domain/record';
@@ -43,16 +29,8 @@ import {
   truncateUtf8,
 } from './codec';
 import type { DeliveredEntry, Delivery, OutboxEntry, OutboxStats, OutboxStore, PutOutcome } from '../../outbox/store';
-import type { ClaimResult, DedupeStore } from '../../consume/dedupe';
-
-export interface DynamoConnection {
-  /** A ready client; when given, endpoint/region/credentials are ignored and the caller owns it. */
-  client?: DynamoDBClient;
-  /** e.g. DynamoDB Local's http://127.0.0.1:8000. */
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-}
+import { createDynamoClient, describeError, dynamoError, errorName, isRetriable, num, sleep, type DynamoConnection } from '../aws/dynamodb';
+import { forEachLimit } from '../../platform/concurrency';
 
 export interface DynamoOutboxOptions extends DynamoConnection {
   tableName: string;
@@ -69,44 +47,11 @@ export interface DynamoOutboxStore extends OutboxStore {
   /** Releases the client's sockets if this store created the client. */
   close(): void;
 }
-
-/**
- * Deliberately short: the critical path must answer "not persisted, retry" within a Lambda's
- * budget when DynamoDB is unreachable or hangs, not wait through the SDK's defaults (3 attempts,
- * no request timeout). throwOnRequestTimeout is required: without it requestTimeout only warns.
- */
-export const CLIENT_DEFAULTS = Object.freeze({ maxAttempts: 2, connectionTimeoutMs: 1000, requestTimeoutMs: 2000 });
-
-/** DynamoDB Local accepts any key; v2 requires it to be alphanumeric. */
-export const LOCAL_CREDENTIALS = Object.freeze({ accessKeyId: 'local', secretAccessKey: 'local' });
-
 const DEFAULT_TTL_SECONDS = 86_400;
 const DEFAULT_CONCURRENCY = 25;
 const BATCH_WRITE_MAX = 25;
 const BATCH_CALLS_IN_PARALLEL = 8;
 const UNPROCESSED_RETRIES = 5;
-
-/**
- * A client with the short timeouts above. A loopback endpoint (DynamoDB Local) gets a default
- * region and dummy credentials, so local runs need no AWS configuration at all.
- */
-export function createDynamoClient(conn: Omit<DynamoConnection, 'client'> = {}): DynamoDBClient {
-  const local = conn.endpoint !== undefined && isLoopback(conn.endpoint);
-  const region = conn.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? (local ? 'us-east-1' : undefined);
-  const credentials = conn.credentials ?? (local ? { ...LOCAL_CREDENTIALS } : undefined);
-  return new DynamoDBClient({
-    ...(conn.endpoint !== undefined ? { endpoint: conn.endpoint } : {}),
-    ...(region !== undefined ? { region } : {}),
-    ...(credentials !== undefined ? { credentials } : {}),
-    maxAttempts: CLIENT_DEFAULTS.maxAttempts,
-    requestHandler: {
-      connectionTimeout: CLIENT_DEFAULTS.connectionTimeoutMs,
-      requestTimeout: CLIENT_DEFAULTS.requestTimeoutMs,
-      throwOnRequestTimeout: true,
-    },
-  });
-}
-
 export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutboxStore {
   const client = opts.client ?? createDynamoClient(opts);
   const TableName = opts.tableName;
@@ -221,7 +166,7 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
         }),
       );
     } catch (err) {
-      throw wrap('listing delivered outbox entries', err);
+      throw dynamoError('listing delivered outbox entries', err);
     }
     return entries.sort((a, b) => a.deliveredAt - b.deliveredAt);
   }
@@ -231,7 +176,7 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
     // Over-fetching `limit` ids per shard is cheap (the index holds only keys and createdAt) and
     // leaves enough candidates when another relay wins some of them.
     const perShard = await Promise.all(shardNames.map((shard) => dueIds(shard, now, limit))).catch((err: unknown) => {
-      throw wrap('querying due outbox entries', err);
+      throw dynamoError('querying due outbox entries', err);
     });
     const candidates = interleave(perShard, Math.floor(Math.random() * shards));
 
@@ -399,7 +344,7 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
       const oldest = Math.min(...perShard.map((s) => s.oldest));
       return { pending, oldestPendingAgeMs: Number.isFinite(oldest) ? Math.max(0, now - oldest) : 0, dead };
     } catch (err) {
-      throw wrap('reading outbox stats', err);
+      throw dynamoError('reading outbox stats', err);
     }
   }
 
@@ -426,7 +371,7 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
         ExclusiveStartKey = res.LastEvaluatedKey;
       } while (ExclusiveStartKey && entries.length < limit);
     } catch (err) {
-      throw wrap('listing dead outbox entries', err);
+      throw dynamoError('listing dead outbox entries', err);
     }
     return entries;
   }
@@ -451,7 +396,7 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
       });
       return replayed;
     } catch (err) {
-      throw wrap('replaying dead outbox entries', err);
+      throw dynamoError('replaying dead outbox entries', err);
     }
   }
 
@@ -495,108 +440,10 @@ export function createDynamoOutboxStore(opts: DynamoOutboxOptions): DynamoOutbox
   };
 }
 
-/**
- * Creates the outbox table if it is missing (tolerating a concurrent creator), waits until it
- * and its indexes are ACTIVE, checks an existing table has the outbox's key and indexes, and
- * enables TTL on the tombstones. Idempotent; for tests and local runs (CloudFormation owns the
- * table in AWS).
- */
-export async function ensureOutboxTable(
-  opts: DynamoConnection & { tableName: string; timeoutMs?: number },
-): Promise<{ created: boolean }> {
-  const client = opts.client ?? createDynamoClient(opts);
-  const definition = outboxTableDefinition(opts.tableName);
-  const TableName = opts.tableName;
-  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
-  try {
-    let created = false;
-    if (!(await describeTable(client, TableName))) {
-      try {
-        await client.send(new CreateTableCommand(definition));
-        created = true;
-      } catch (err) {
-        if (errorName(err) !== 'ResourceInUseException') throw err;
-      }
-    }
-    let table = await describeTable(client, TableName);
-    while (!isActive(table)) {
-      if (Date.now() > deadline) throw new OutboxError(`outbox table ${TableName} is not ACTIVE in time (status ${table?.TableStatus})`, true);
-      await sleep(200);
-      table = await describeTable(client, TableName);
-    }
-    const mismatch = shapeMismatch(table!, definition);
-    if (mismatch) throw new OutboxError(`table ${TableName} exists but is not an outbox table: ${mismatch}`, false);
-
-    const ttl = (await client.send(new DescribeTimeToLiveCommand({ TableName }))).TimeToLiveDescription;
-    const ttlOn = ttl?.TimeToLiveStatus === 'ENABLED' || ttl?.TimeToLiveStatus === 'ENABLING';
-    if (ttlOn && ttl?.AttributeName !== outboxTimeToLiveSpecification.AttributeName) {
-      throw new OutboxError(
-        `table ${TableName} has TTL on '${ttl?.AttributeName}', the outbox needs '${outboxTimeToLiveSpecification.AttributeName}'`,
-        false,
-      );
-    }
-    if (!ttlOn) {
-      await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { ...outboxTimeToLiveSpecification } }));
-    }
-    return { created };
-  } catch (err) {
-    throw err instanceof OutboxError ? err : wrap(`ensuring outbox table ${TableName}`, err);
-  } finally {
-    if (!opts.client) client.destroy();
-  }
-}
-
-async function describeTable(client: DynamoDBClient, TableName: string): Promise<TableDescription | undefined> {
-  try {
-    return (await client.send(new DescribeTableCommand({ TableName }))).Table;
-  } catch (err) {
-    if (errorName(err) === 'ResourceNotFoundException') return undefined;
-    throw err;
-  }
-}
-
-function isActive(table: TableDescription | undefined): boolean {
-  return table?.TableStatus === 'ACTIVE' && (table.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
-}
-
-function shapeMismatch(table: TableDescription, definition: ReturnType<typeof outboxTableDefinition>): string | undefined {
-  const keys = (schema: { AttributeName?: string; KeyType?: string }[] | undefined) =>
-    (schema ?? []).map((k) => `${k.AttributeName}:${k.KeyType}`).join(',');
-  if (keys(table.KeySchema) !== keys(definition.KeySchema)) return `key schema is ${keys(table.KeySchema)}, expected ${keys(definition.KeySchema)}`;
-  for (const want of definition.GlobalSecondaryIndexes) {
-    const have = table.GlobalSecondaryIndexes?.find((i) => i.IndexName === want.IndexName);
-    if (!have) return `index ${want.IndexName} is missing`;
-    if (keys(have.KeySchema) !== keys(want.KeySchema)) return `index ${want.IndexName} has keys ${keys(have.KeySchema)}, expected ${keys(want.KeySchema)}`;
-  }
-  return undefined;
-}
-
 interface Change {
   expression: string;
   names: Record<string, string>;
   values: Record<string, AttributeValue>;
-}
-
-function num(n: number): AttributeValue {
-  return { N: String(n) };
-}
-
-/** Runs fn(0..n-1) with at most `limit` in flight; rejects with the first error. */
-async function forEachLimit(n: number, limit: number, fn: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  let failed = false;
-  const worker = async () => {
-    while (!failed && next < n) {
-      const i = next++;
-      try {
-        await fn(i);
-      } catch (err) {
-        failed = true;
-        throw err;
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), n) }, worker));
 }
 
 /** Round-robin over the per-shard lists (each oldest-due first), starting at `start`. */
@@ -610,153 +457,4 @@ function interleave<T>(lists: T[][], start: number): T[] {
     }
   }
   return out;
-}
-
-function errorName(err: unknown): string {
-  return err instanceof Error ? err.name : typeof err;
-}
-
-/** Name, code and message, short; DynamoDB error messages never echo item values. */
-function describeError(err: unknown): string {
-  if (!(err instanceof Error)) return truncateUtf8(String(err), 300);
-  let message = err.message;
-  // Node's happy-eyeballs connect failures are AggregateErrors with an empty message.
-  if (!message && err instanceof AggregateError) message = err.errors.map((e) => (e instanceof Error ? e.message : String(e))).join('; ');
-  const code = (err as { code?: unknown }).code;
-  const codePart = typeof code === 'string' && !message.includes(code) ? ` ${code}` : '';
-  return truncateUtf8(`${err.name}${codePart}: ${message || '(no message)'}`, 300);
-}
-
-/** Everything except a malformed request can succeed when tried again. */
-function isRetriable(err: unknown): boolean {
-  const name = errorName(err);
-  return name !== 'ValidationException' && name !== 'ResourceNotFoundException';
-}
-
-function wrap(what: string, err: unknown): OutboxError {
-  if (err instanceof OutboxError) return err;
-  return new OutboxError(`${what} failed: ${describeError(err)}`, isRetriable(err), err);
-}
-
-function isLoopback(endpoint: string): boolean {
-  try {
-    const host = new URL(endpoint).hostname;
-    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-  } catch {
-    return false;
-  }
-}
-
-const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
-
-// ─── Consumer deduplication store (lib/consume/dedupe.ts) ──────────────────────────────────────
-// Not part of the outbox: it lives here only so this stays the one module importing DynamoDB.
-// Table: partition key `id` (S), TTL on `expiresAt` (epoch seconds); see dedupeTableDefinition.
-// Items: { id: "<scope>#<event id>", state: "busy" | "done", leaseUntil (ms, busy only), expiresAt }.
-
-export interface DynamoDedupeOptions extends DynamoConnection {
-  tableName: string;
-  /** Key prefix, so consumers with different purposes can share one table. */
-  scope: string;
-  /** How long a processed id is remembered (DynamoDB TTL deletes it later; expired items count as absent). */
-  ttlSeconds: number;
-}
-
-export const DEDUPE_TTL_ATTRIBUTE = 'expiresAt';
-
-export function dedupeTableDefinition(tableName: string) {
-  return {
-    TableName: tableName,
-    AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' as const }],
-    KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' as const }],
-    BillingMode: 'PAY_PER_REQUEST' as const,
-  };
-}
-
-export function createDynamoDedupeStore(opts: DynamoDedupeOptions): DedupeStore & { close(): void } {
-  const client = opts.client ?? createDynamoClient(opts);
-  const TableName = opts.tableName;
-  const key = (id: string) => ({ id: { S: `${opts.scope}#${id}` } });
-  const expiresAt = (now: number) => num(Math.floor(now / 1000) + opts.ttlSeconds);
-
-  async function claim(id: string, { now, leaseMs }: { now: number; leaseMs: number }): Promise<ClaimResult> {
-    try {
-      await client.send(
-        new PutItemCommand({
-          TableName,
-          Item: { ...key(id), state: { S: 'busy' }, leaseUntil: num(now + leaseMs), expiresAt: expiresAt(now) },
-          // New, or expired (TTL deletes lazily, up to days later), or a lease nobody holds any more.
-          ConditionExpression: 'attribute_not_exists(#id) OR #exp < :nowSec OR (#state = :busy AND #lease < :now)',
-          ExpressionAttributeNames: { '#id': 'id', '#exp': DEDUPE_TTL_ATTRIBUTE, '#state': 'state', '#lease': 'leaseUntil' },
-          ExpressionAttributeValues: { ':nowSec': num(Math.floor(now / 1000)), ':busy': { S: 'busy' }, ':now': num(now) },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        }),
-      );
-      return 'claimed';
-    } catch (err) {
-      if (errorName(err) !== 'ConditionalCheckFailedException') throw wrap('claiming an event id', err);
-      const old = (err as { Item?: Record<string, AttributeValue> }).Item;
-      return old?.state?.S === 'done' ? 'done' : 'busy';
-    }
-  }
-
-  async function complete(id: string, { now }: { now: number }): Promise<void> {
-    try {
-      // Unconditional: "done" is the final state whoever holds the lease by now.
-      await client.send(new PutItemCommand({ TableName, Item: { ...key(id), state: { S: 'done' }, expiresAt: expiresAt(now) } }));
-    } catch (err) {
-      throw wrap('marking an event id done', err);
-    }
-  }
-
-  async function release(id: string): Promise<void> {
-    try {
-      await client.send(
-        new DeleteItemCommand({
-          TableName,
-          Key: key(id),
-          ConditionExpression: '#state = :busy',
-          ExpressionAttributeNames: { '#state': 'state' },
-          ExpressionAttributeValues: { ':busy': { S: 'busy' } },
-        }),
-      );
-    } catch (err) {
-      if (errorName(err) !== 'ConditionalCheckFailedException') throw wrap('releasing an event id', err);
-    }
-  }
-
-  return {
-    claim,
-    complete,
-    release,
-    close() {
-      if (!opts.client) client.destroy();
-    },
-  };
-}
-
-/** Creates the dedupe table if missing, waits for ACTIVE and enables TTL. For tests and local runs. */
-export async function ensureDedupeTable(opts: DynamoConnection & { tableName: string; timeoutMs?: number }): Promise<void> {
-  const client = opts.client ?? createDynamoClient(opts);
-  const TableName = opts.tableName;
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
-  try {
-    if (!(await describeTable(client, TableName))) {
-      await client.send(new CreateTableCommand(dedupeTableDefinition(TableName))).catch((err: unknown) => {
-        if (errorName(err) !== 'ResourceInUseException') throw err;
-      });
-    }
-    while (!isActive(await describeTable(client, TableName))) {
-      if (Date.now() > deadline) throw new OutboxError(`dedupe table ${TableName} is not ACTIVE in time`, true);
-      await sleep(200);
-    }
-    const ttl = (await client.send(new DescribeTimeToLiveCommand({ TableName }))).TimeToLiveDescription;
-    if (ttl?.TimeToLiveStatus !== 'ENABLED' && ttl?.TimeToLiveStatus !== 'ENABLING') {
-      await client.send(new UpdateTimeToLiveCommand({ TableName, TimeToLiveSpecification: { AttributeName: DEDUPE_TTL_ATTRIBUTE, Enabled: true } }));
-    }
-  } catch (err) {
-    throw err instanceof OutboxError ? err : wrap(`ensuring dedupe table ${TableName}`, err);
-  } finally {
-    if (!opts.client) client.destroy();
-  }
 }
