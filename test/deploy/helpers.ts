@@ -57,7 +57,10 @@ function inputHash(bundles: string[]): string {
   const add = (file: string) => h.update(path.relative(root, file)).update('\0').update(readFileSync(file)).update('\0');
   add(path.join(root, 'serverless.yml'));
   add(path.join(root, 'package-lock.json'));
-  for (const f of filesUnder(path.join(root, 'infra')).filter((f) => !f.includes(`${path.sep}local${path.sep}`))) add(f);
+  for (const f of filesUnder(path.join(root, 'infra'))) add(f);
+  // Read by serverless.yml (table shape) and infra/serverless/topics.js (tier topic settings).
+  add(path.join(root, 'lib', 'adapters', 'outbox', 'table.json'));
+  add(path.join(root, 'lib', 'domain', 'tiers.ts'));
   for (const fn of bundles) {
     const file = path.join(root, 'dist', fn, 'index.js');
     if (existsSync(file)) add(file);

@@ -18,7 +18,7 @@ import {
 import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import { packaged, root } from './helpers';
 
-const json = JSON.parse(readFileSync(path.join(root, 'infra', 'outbox-table.json'), 'utf8'));
+const json = JSON.parse(readFileSync(path.join(root, 'lib', 'adapters', 'outbox', 'table.json'), 'utf8'));
 
 test('the TypeScript constants name what the JSON defines', () => {
   assert.deepEqual(json.KeySchema, [{ AttributeName: OUTBOX_KEY, KeyType: 'HASH' }]);

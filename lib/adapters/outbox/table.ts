@@ -1,5 +1,5 @@
 /**
- * THE outbox table definition. Its shape lives in ./outbox-table.json, which serverless.yml reads too
+ * THE outbox table definition. Its shape lives in ./table.json, which serverless.yml reads too
  * (`${file(lib/adapters/outbox/table.json):KeySchema}` ...), so DynamoDB Local in tests and the deployed
  * table cannot drift apart (test/deploy/outbox-table.test.ts compares them). This module gives it
  * the DynamoDB CreateTable input shape; field names are also those of the AWS::DynamoDB::Table
