@@ -12,8 +12,8 @@
  * once its lease ends: keep side effects idempotent where you can, or make the lease longer
  * than any realistic processing time so that window stays small.
  *
- * DynamoDB implementation: lib/adapters/outbox/dynamo-store.ts (the one module importing the DynamoDB
- * client). The in-memory one below is for local runs and tests: it forgets on restart.
+ * DynamoDB implementation: lib/adapters/dedupe/dynamo-store.ts. The in-memory one below is for
+ * local runs and tests: it forgets on restart.
  */
 export type ClaimResult = 'claimed' | 'done' | 'busy';
 

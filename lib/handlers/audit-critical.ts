@@ -20,7 +20,7 @@ import { createDynamoDedupeStore } from '../adapters/dedupe/dynamo-store';
 import { HEADER } from '../domain/record';
 import { decodeMskEvent, itemIdentifier, topicOfPartitionKey, type KafkaBatchResponse, type MskRecord } from '../sources/msk';
 import { createLogger, type LineSink } from '../platform/telemetry';
-import { deadlineFor } from '../platform/time-budget';
+import { deadlineFor } from '../platform/deadline';
 
 /** Where audited events go. The default writes one JSON line per event to the function's log. */
 export interface AuditSink {

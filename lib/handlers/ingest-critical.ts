@@ -9,7 +9,7 @@ import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime';
 import { outboxFirstSink } from '../sinks/outbox-first';
 import { InvocationMetrics } from '../platform/telemetry';
 import { createIngestHandler, type IngestHandler } from './ingest';
-import { deadlineFor } from '../platform/time-budget';
+import { deadlineFor } from '../platform/deadline';
 
 /** Tests replace the store or producer with instrumented wrappers (crash points). */
 export interface CriticalOverrides extends RuntimeOverrides {

@@ -25,7 +25,7 @@ import { batchItemFailures } from './batch-response';
 import { InvocationMetrics, type Logger } from '../platform/telemetry';
 import { tierTopics } from '../domain/tiers';
 import { httpError, httpResponse, parseHttpEvent, type HttpRoute } from './http';
-import { deadlineFor } from '../platform/time-budget';
+import { deadlineFor } from '../platform/deadline';
 
 export type IngestEvent = APIGatewayProxyEventV2 | CloudWatchLogsEvent | SQSEvent;
 

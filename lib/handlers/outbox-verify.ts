@@ -18,7 +18,7 @@ import type { OutboxStore } from '../outbox/store';
 import { telemetryFor } from './runtime';
 import { InvocationMetrics, type LineSink, type Logger } from '../platform/telemetry';
 import { dynamoOutboxFor } from './ingest-critical';
-import { deadlineFor } from '../platform/time-budget';
+import { deadlineFor } from '../platform/deadline';
 
 /** Tests replace the store or the Kafka reader with fakes. */
 export interface VerifyOverrides {

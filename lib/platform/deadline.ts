@@ -1,3 +1,4 @@
+import type { Context } from 'aws-lambda';
 import type { Socket } from 'node:net';
 
 export class DeadlineExceeded extends Error {
@@ -48,4 +49,10 @@ export async function waitDrained(sockets: Iterable<Socket>, pollMs = 2): Promis
         }),
     ),
   );
+}
+
+/** Epoch ms by which sends must be done: Lambda's remaining time minus a safety margin. */
+export function deadlineFor(context: Pick<Context, 'getRemainingTimeInMillis'> | undefined, marginMs: number): number {
+  const remaining = context?.getRemainingTimeInMillis?.() ?? 30_000;
+  return Date.now() + Math.max(0, remaining - marginMs);
 }

@@ -20,7 +20,7 @@ function tsFiles(dir: string): string[] {
 }
 
 /** Every module a file names: static and dynamic imports, require, `typeof import(...)`, runtimeRequire. */
-export function specifiers(source: string): string[] {
+function specifiers(source: string): string[] {
   const found: string[] = [];
   const pattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\bruntimeRequire\s*<[^>]*>\s*\(\s*)(['"])([^'"]+)\1/g;
   for (const m of source.matchAll(pattern)) found.push(m[2]!);
@@ -34,7 +34,7 @@ function resolveLocal(from: string, spec: string, files: Files): string | undefi
   return [`${base}.ts`, `${base}/index.ts`, base].find((c) => files.has(c));
 }
 
-export function violations(files: Files): string[] {
+function violations(files: Files): string[] {
   const problems: string[] = [];
   for (const [file, source] of files) {
     for (const spec of specifiers(source)) {
@@ -55,7 +55,7 @@ export function violations(files: Files): string[] {
 }
 
 /** Import circles among lib/ files, each reported once as a → b → … → a. */
-export function circles(files: Files): string[] {
+function circles(files: Files): string[] {
   const edges = new Map<string, string[]>();
   for (const [file, source] of files) {
     if (!file.startsWith('lib/')) continue;
