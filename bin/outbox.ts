@@ -1,22 +1,13 @@
-/**
- * Operator commands for the critical-tier outbox.
- *   npm run outbox -- status                 pending count, oldest pending age, dead count
- *   npm run outbox -- dead [--limit N]       dead entries with their last error
- *   npm run outbox -- replay-dead [id ...]   dead → pending (all, or the given ids)
- *   npm run outbox -- drain                  run the relay until nothing due is left
- *   npm run outbox -- verify [--since 1h] [--until 0m] [--timeout 5m]
- *                                            are the events delivered in the window in Kafka, at
- *                                            the offsets the broker acknowledged? exit 3 if not
- * Reads the same environment as the functions (OUTBOX_TABLE, DYNAMODB_ENDPOINT, KAFKA_BROKERS /
- * MSK_CLUSTER_ARN, ...); without any, it targets the local `npm start` stack.
- */
-import { createRelayHandler } from '../lib/handlers/ingest-critical';
+/** Operator commands for the critical-tier outbox. Usage: see USAGE (--help). */
+import { relayDeps, relayHandler } from '../lib/handlers/outbox-relay';
+import { loadConfig } from '../lib/platform/config';
 import type { Context } from 'aws-lambda';
 import type { Env } from '../lib/platform/env';
 import { parseDuration } from '../lib/consume/loss';
-import { createOutboxVerifier } from '../lib/handlers/outbox-verify';
+import { verifyDeps, verifyWindow } from '../lib/handlers/outbox-verify';
 import { isClean, type AuditProgress, type AuditReport } from '../lib/outbox/audit';
 import { createLogger } from '../lib/platform/telemetry';
+import { parseCommandLine, USAGE_EXIT_WHEN_2_IS_A_RESULT } from '../tools/cli-args';
 import { runCli } from './run-cli';
 
 const LOCAL_DEFAULTS = {
@@ -26,22 +17,61 @@ const LOCAL_DEFAULTS = {
   LOG_LEVEL: 'warn',
 };
 
-const [command = 'status', ...rest] = process.argv.slice(2);
-const flag = (name: string, fallback: number) => {
-  const i = rest.indexOf(name);
-  return i >= 0 ? Number(rest[i + 1]) : fallback;
-};
-const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
-
 /** verify: something acknowledged is not in Kafka, or the read could not cover the window (distinct from status's 2). */
 const VERIFY_FAILED = 3;
-const USAGE = 64;
+
+const USAGE = `usage: npm run outbox -- [command] [options]
+
+  status                 pending count, oldest pending age, dead count (the default command)
+  dead [--limit 50]      dead entries with their last error
+  replay-dead [id ...]   dead → pending (all, or the given ids)
+  drain                  run the relay until nothing due is left
+  verify [--since 1h] [--until 0m] [--timeout 5m]
+                         are the events delivered in [now - since, now - until) in Kafka, at the
+                         offsets the broker acknowledged? Durations with their unit: 30m, 1h, 2d
+  --help                 this text
+
+Reads the same environment as the functions (OUTBOX_TABLE, DYNAMODB_ENDPOINT, KAFKA_BROKERS /
+MSK_CLUSTER_ARN, ...); without any, it targets the local \`npm start\` stack.
+exit: 0 ok; 1 failure; 2 status: dead entries; ${VERIFY_FAILED} verify: missing or incomplete; ${USAGE_EXIT_WHEN_2_IS_A_RESULT} bad arguments`;
+
+/** Each command's options; only replay-dead takes operands (ids). */
+const COMMAND_OPTIONS = { status: [], dead: ['limit'], 'replay-dead': [], drain: [], verify: ['since', 'until', 'timeout'] } as const;
+type Command = keyof typeof COMMAND_OPTIONS;
+
+const cli = parseCommandLine({
+  usage: USAGE,
+  usageExit: USAGE_EXIT_WHEN_2_IS_A_RESULT,
+  positionals: true,
+  options: {
+    limit: { type: 'string', default: '50' },
+    since: { type: 'string', default: '1h' },
+    until: { type: 'string', default: '0m' },
+    timeout: { type: 'string', default: '5m' },
+  },
+});
+const [commandName = 'status', ...operands] = cli.positionals;
+const isCommand = (name: string): name is Command => Object.hasOwn(COMMAND_OPTIONS, name);
+const command = isCommand(commandName) ? commandName : cli.fail(`unknown command "${commandName}"; use status | dead | replay-dead [id ...] | drain | verify`);
+cli.only(COMMAND_OPTIONS[command], command);
+if (operands.length && command !== 'replay-dead') cli.fail(`${command} takes no arguments, got: ${operands.join(' ')}`);
+const limit = cli.integer('limit', { min: 1 });
+/** A bare number would silently mean milliseconds. */
+const durationWithUnit = (text: string) => (/[a-z]$/.test(text) ? parseDuration(text) : undefined);
+const DURATION = 'a duration with its unit, like 30m, 1h, 2d';
+const since = cli.convert('since', durationWithUnit, DURATION);
+const until = cli.convert('until', durationWithUnit, DURATION);
+const timeoutMs = cli.convert('timeout', durationWithUnit, DURATION);
+if (until >= since) cli.fail(`--until (${cli.values.until}) must be shorter than --since (${cli.values.since}): the window is [now - since, now - until)`);
+
+const ago = (ms: number) => (ms < 120_000 ? `${Math.round(ms / 1000)} s` : `${Math.round(ms / 60_000)} min`);
 
 async function main() {
   const env = process.env.OUTBOX_TABLE ? process.env : { ...LOCAL_DEFAULTS, ...process.env };
   if (command === 'verify') return verify(env);
-  const relay = createRelayHandler(env, { lineSink: (line) => void (line.startsWith('{"_aws"') || process.stderr.write(line + '\n')) });
-  const { store } = relay;
+  const deps = relayDeps(loadConfig(env), { lineSink: (line) => void (line.startsWith('{"_aws"') || process.stderr.write(line + '\n')) });
+  const relay = relayHandler(deps);
+  const { store } = deps;
   try {
     switch (command) {
       case 'status': {
@@ -50,7 +80,7 @@ async function main() {
         return s.dead > 0 ? 2 : 0;
       }
       case 'dead': {
-        const dead = await store.listDead({ limit: flag('--limit', 50) });
+        const dead = await store.listDead({ limit });
         if (!dead.length) console.log('no dead entries');
         for (const e of dead) {
           console.log(`${e.record.id}  ${e.record.topic}  attempts=${e.attempts}  created ${ago(Date.now() - e.createdAt)} ago  last error: ${e.lastError ?? '-'}`);
@@ -58,8 +88,7 @@ async function main() {
         return 0;
       }
       case 'replay-dead': {
-        const ids = rest.filter((a) => !a.startsWith('--'));
-        const n = await store.replayDead({ now: Date.now(), ...(ids.length && { ids }) });
+        const n = await store.replayDead({ now: Date.now(), ...(operands.length && { ids: operands }) });
         console.log(`replayed ${n} dead entr${n === 1 ? 'y' : 'ies'}; the relay sends them on its next run (or: npm run outbox -- drain)`);
         return 0;
       }
@@ -75,21 +104,12 @@ async function main() {
           if (run.claimed === 0) return 0;
         }
       }
-      default:
-        console.error(`unknown command "${command}"; use status | dead | replay-dead [id ...] | drain | verify`);
-        return USAGE;
     }
   } finally {
-    await relay.runtime.kafka.disconnect();
+    await deps.close();
   }
 }
 
-/** A duration flag with its unit (30m, 1h, 2d): a bare number would silently mean milliseconds. */
-const durationFlag = (name: string, fallback: string) => {
-  const i = rest.indexOf(name);
-  const text = i >= 0 ? (rest[i + 1] ?? '') : fallback;
-  return /[a-z]$/.test(text) ? parseDuration(text) : undefined;
-};
 const iso = (ms: number) => new Date(ms).toISOString();
 const progress = (line: string) => process.stderr.write(`${line}\n`);
 
@@ -101,22 +121,17 @@ function showProgress(p: AuditProgress) {
 
 /** Tombstones delivered in [now - since, now - until) against the topic; exit 0 only when clean. */
 async function verify(env: Env): Promise<number> {
-  const [since, until, timeoutMs] = [durationFlag('--since', '1h'), durationFlag('--until', '0m'), durationFlag('--timeout', '5m')];
-  if (since === undefined || until === undefined || timeoutMs === undefined || until >= since) {
-    console.error('verify [--since 1h] [--until 0m] [--timeout 5m]: durations like 30m, 1h, 2d, with --until before --since');
-    return USAGE;
-  }
   const log = createLogger({ level: 'warn', sink: (line) => process.stderr.write(line + '\n') });
-  const verifier = createOutboxVerifier(env, {}, log);
+  const deps = verifyDeps(loadConfig(env), { log });
   const now = Date.now();
   const [from, to] = [now - since, now - until];
   progress(`table ${env.OUTBOX_TABLE}: tombstones delivered ${iso(from)} .. ${iso(to)}`);
   try {
-    const report = await verifier.verify({ from, to, deadline: Date.now() + timeoutMs, onProgress: showProgress });
+    const report = await verifyWindow(deps, { from, to, deadline: Date.now() + timeoutMs, onProgress: showProgress });
     console.log(formatReport(report));
     return isClean(report) ? 0 : VERIFY_FAILED;
   } finally {
-    await verifier.close();
+    await deps.consumers.disconnect();
   }
 }
 

@@ -1,16 +1,20 @@
 /**
  * New credentials for a tenant: prints an API key (give it to the tenant; store only its hash)
- * and an HMAC signing secret, plus the tenant-config fragment to add.
- *   npx tsx bin/tenant-key.ts <tenant-id> [hmac key id]
+ * and an HMAC signing secret, plus the tenant-config fragment to add. Usage: see USAGE (--help).
  */
 import { randomBytes } from 'node:crypto';
 import { hashApiKey } from '../lib/auth/tenants';
+import { parseCommandLine } from '../tools/cli-args';
 
-const [tenant, keyId = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`] = process.argv.slice(2);
-if (!tenant || !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(tenant)) {
-  console.error('usage: npx tsx bin/tenant-key.ts <tenant-id> [hmac key id]');
-  process.exit(2);
-}
+const USAGE = `usage: npx tsx bin/tenant-key.ts <tenant-id> [hmac key id]
+
+  tenant-id     letters, digits, '.', '_', '-' (up to 64, starting with a letter or digit)
+  hmac key id   names the HMAC secret in the tenant's hmacKeys (default: k<today, YYYYMMDD>)`;
+
+const cli = parseCommandLine({ usage: USAGE, options: {}, positionals: true });
+const [tenant = cli.fail('a tenant id is required'), keyId = `k${new Date().toISOString().slice(0, 10).replaceAll('-', '')}`, ...extra] = cli.positionals;
+if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(tenant)) cli.fail(`"${tenant}" is not a tenant id`);
+if (extra.length) cli.fail(`unexpected argument(s): ${extra.join(' ')}`);
 const apiKey = `ef_${tenant}_${randomBytes(24).toString('base64url')}`;
 const hmacSecret = randomBytes(32).toString('base64url');
 console.log(`Give the tenant (over a secure channel):

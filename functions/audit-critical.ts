@@ -1,4 +1,5 @@
 /** MSK event source (critical tier) → audit sink, deduplicated by ef-event-id; failures in batchItemFailures. */
-import { createAuditConsumer } from '../lib/handlers/audit-critical';
+import { auditDeps, auditHandler } from '../lib/handlers/audit-critical';
+import { loadConsumerConfig } from '../lib/platform/config';
 
-export const handler = createAuditConsumer();
+export const handler = auditHandler(auditDeps(loadConsumerConfig(process.env, { dedupe: true })));

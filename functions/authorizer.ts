@@ -1,4 +1,5 @@
 /** API Gateway HTTP API Lambda authorizer: signed requests / API keys → tenant in the context. */
-import { createAuthorizer } from '../lib/handlers/authorizer';
+import { authorizerDeps, authorizerHandler } from '../lib/handlers/authorizer';
+import { loadAuthorizerConfig } from '../lib/platform/config';
 
-export const handler = createAuthorizer();
+export const handler = authorizerHandler(authorizerDeps(loadAuthorizerConfig()));

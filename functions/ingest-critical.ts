@@ -1,4 +1,5 @@
 /** Critical events: HTTP POST /v1/events and SQS → DynamoDB outbox → critical tier (acks=all). */
-import { createCriticalHandler } from '../lib/handlers/ingest-critical';
+import { criticalDeps, criticalHandler } from '../lib/handlers/ingest-critical';
+import { loadConfig } from '../lib/platform/config';
 
-export const handler = createCriticalHandler();
+export const handler = criticalHandler(criticalDeps(loadConfig()));

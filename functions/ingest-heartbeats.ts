@@ -1,4 +1,5 @@
 /** Heartbeats: HTTP POST /v1/heartbeats → realtime tier, fire-and-forget. */
-import { createIngestHandler } from '../lib/handlers/ingest';
+import { ingestDeps, ingestHandler } from '../lib/handlers/ingest';
+import { loadConfig } from '../lib/platform/config';
 
-export const handler = createIngestHandler({ routes: [{ path: '/v1/heartbeats', kind: 'heartbeat' }] });
+export const handler = ingestHandler(ingestDeps(loadConfig(), 'ingest-heartbeats'));

@@ -1,4 +1,5 @@
 /** Logs: HTTP POST /v1/logs and CloudWatch Logs subscriptions → logs tier, fire-and-forget. */
-import { createIngestHandler } from '../lib/handlers/ingest';
+import { ingestDeps, ingestHandler } from '../lib/handlers/ingest';
+import { loadConfig } from '../lib/platform/config';
 
-export const handler = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] });
+export const handler = ingestHandler(ingestDeps(loadConfig(), 'ingest-logs'));

@@ -1,4 +1,5 @@
 /** Schedule (and on-demand): re-sends critical events the ingest path left in the outbox. */
-import { createRelayHandler } from '../lib/handlers/ingest-critical';
+import { relayDeps, relayHandler } from '../lib/handlers/outbox-relay';
+import { loadConfig } from '../lib/platform/config';
 
-export const handler = createRelayHandler();
+export const handler = relayHandler(relayDeps(loadConfig()));

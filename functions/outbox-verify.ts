@@ -1,4 +1,5 @@
 /** Schedule (hourly): the critical events delivered in the last hour are in Kafka where the broker said. */
-import { createOutboxVerifyHandler } from '../lib/handlers/outbox-verify';
+import { verifyDeps, verifyHandler } from '../lib/handlers/outbox-verify';
+import { loadConfig } from '../lib/platform/config';
 
-export const handler = createOutboxVerifyHandler();
+export const handler = verifyHandler(verifyDeps(loadConfig()));

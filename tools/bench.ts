@@ -2,16 +2,7 @@
  * npm run bench: throughput, latency, critical path, cold start, memory and scaling figures of
  * the functions, each next to a baseline measured in the same run on the same broker (kcat,
  * Kafka's ProducerPerformance, bare node). Starts its own Kafka ('bench', :19600) and DynamoDB
- * Local ('bench', :18160), builds the bundles, and stops what it started.
- *
- *   npm run bench                              full run (under ten minutes)
- *   npm run bench -- --quick                   short runs, smaller backlog: for development
- *   npm run bench -- --relay-backlog 100000    relay drain backlog (default 20,000)
- *   npm run bench -- --only throughput,memory  sections: throughput scaling critical relay cold-start memory
- *   npm run bench -- --keep                    leave Kafka and DynamoDB Local running afterwards
- *
- * Progress goes to stderr; the table to stdout; bench-results/results.json (everything, machine
- * readable), bench-results/throughput.svg (chart) and bench-results/table.txt are written.
+ * Local ('bench', :18160), builds the bundles, and stops what it started. Usage: see USAGE (--help).
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -27,6 +18,7 @@ import { runScaling } from './bench/scaling';
 import { buildBundles, describeMachine, describeSource, ROOT, startStack, type BenchStack, type Machine } from './bench/stack';
 import { elapsedSeconds, progress } from './bench/stats';
 import { throughputSvg } from './bench/svg';
+import { parseCommandLine } from './cli-args';
 
 const SECTIONS = ['throughput', 'scaling', 'critical', 'relay', 'cold-start', 'memory'] as const;
 type Section = (typeof SECTIONS)[number];
@@ -41,32 +33,40 @@ interface Args {
 const DEFAULT_RELAY_BACKLOG = 20_000;
 const QUICK_RELAY_BACKLOG = 3_000;
 
-function parseArgs(argv: string[]): Args {
-  const args: Args = { quick: false, keep: false, relayBacklog: NaN, only: new Set(SECTIONS) };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const value = () => {
-      const v = a.includes('=') ? a.slice(a.indexOf('=') + 1) : argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    if (a === '--quick') args.quick = true;
-    else if (a === '--keep') args.keep = true;
-    else if (a.startsWith('--relay-backlog')) {
-      args.relayBacklog = Number(value());
-      if (!Number.isInteger(args.relayBacklog) || args.relayBacklog < 1) throw new Error('--relay-backlog takes a positive integer');
-    } else if (a.startsWith('--only')) {
-      const picked = value().split(',').map((s) => s.trim()).filter(Boolean);
-      const unknown = picked.filter((s) => !(SECTIONS as readonly string[]).includes(s));
-      if (unknown.length) throw new Error(`unknown section(s) ${unknown.join(', ')}; known: ${SECTIONS.join(', ')}`);
-      args.only = new Set(picked as Section[]);
-    } else if (a === '--help' || a === '-h') {
-      process.stdout.write(`${/\/\*\*([\s\S]*?)\*\//.exec(require('node:fs').readFileSync(__filename, 'utf8'))?.[1]?.replace(/^ \* ?/gm, '')}\n`);
-      process.exit(0);
-    } else throw new Error(`unknown argument ${a} (try --help)`);
-  }
-  if (Number.isNaN(args.relayBacklog)) args.relayBacklog = args.quick ? QUICK_RELAY_BACKLOG : DEFAULT_RELAY_BACKLOG;
-  return args;
+const USAGE = `usage: npm run bench [-- options]
+
+  (no options)             full run (under ten minutes)
+  --quick                  short runs, smaller backlog (${QUICK_RELAY_BACKLOG.toLocaleString('en-US')}): for development
+  --relay-backlog N        relay drain backlog (default ${DEFAULT_RELAY_BACKLOG.toLocaleString('en-US')})
+  --only S1,S2             sections, of: ${SECTIONS.join(' ')}
+  --keep                   leave Kafka and DynamoDB Local running afterwards
+  --help                   this text
+
+Progress goes to stderr; the table to stdout; bench-results/results.json (everything, machine
+readable), bench-results/throughput.svg (chart) and bench-results/table.txt are written.`;
+
+function parseBenchArgs(): Args {
+  const cli = parseCommandLine({
+    usage: USAGE,
+    options: {
+      quick: { type: 'boolean', default: false },
+      keep: { type: 'boolean', default: false },
+      'relay-backlog': { type: 'string' },
+      only: { type: 'string' },
+    },
+  });
+  const { quick, keep } = cli.values;
+  const isSection = (name: string): name is Section => (SECTIONS as readonly string[]).includes(name);
+  const sections = (list: string) => {
+    const picked = list.split(',').map((s) => s.trim()).filter(Boolean);
+    return picked.length && picked.every(isSection) ? picked : undefined;
+  };
+  return {
+    quick,
+    keep,
+    relayBacklog: cli.integer('relay-backlog', { min: 1 }) ?? (quick ? QUICK_RELAY_BACKLOG : DEFAULT_RELAY_BACKLOG),
+    only: new Set(cli.convert('only', sections, `a comma-separated list of sections out of ${SECTIONS.join(', ')}`) ?? SECTIONS),
+  };
 }
 
 interface Results {
@@ -91,7 +91,7 @@ interface Results {
 }
 
 async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
+  const args = parseBenchArgs();
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true'; // as npm test does
   const on = (s: Section) => args.only.has(s);
   const startedAt = new Date();
@@ -147,7 +147,7 @@ async function main(): Promise<void> {
     }
     if (on('throughput') || on('scaling')) handlers = createFfHandlers(stack);
     if (on('throughput')) {
-      progress('fire-and-forget throughput + latency through createIngestHandler');
+      progress('fire-and-forget throughput + latency through ingestHandler');
       results.fireAndForget = await runFireAndForget(stack, handlers!, args);
     }
     if (on('scaling')) {
@@ -171,7 +171,7 @@ async function main(): Promise<void> {
       results.dynamoBaseline = await runDynamoBaseline({ endpoint: stack.dynamo.endpoint, tableName: table, topic: stack.topic('critical'), quick: args.quick });
     }
     if (on('critical')) {
-      progress('critical path: createCriticalHandler with DynamoDB Local, acks=all');
+      progress('critical path: criticalHandler with DynamoDB Local, acks=all');
       results.critical = await runCritical(stack, { quick: args.quick, table: criticalTable! });
     }
     if (on('relay')) {

@@ -1,8 +1,6 @@
 /**
  * cfn-lint, pinned, in a project-local Python venv (.local/venv), installed from PyPI on first use.
- *
- *   npm run cfn-lint                      lint infra/*.yml and the packaged template (.serverless/)
- *   npm run cfn-lint -- <template...>     lint just those
+ * Usage: see USAGE (--help).
  *
  * Nothing global is touched: the venv is created with `python3 -m venv` and cfn-lint is installed
  * into it only when the pinned version is not already there, so warm runs cost only the lint itself.
@@ -10,6 +8,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseCommandLine } from './cli-args';
 
 export const CFN_LINT_VERSION = '1.58.0';
 
@@ -82,8 +81,16 @@ export function cfnLint(templates: string[], extraArgs: string[] = []): LintResu
  */
 export const PACKAGED_TEMPLATE_IGNORES = ['--ignore-checks', 'W3005'];
 
+const USAGE = `usage: npm run cfn-lint [-- <template> ...]
+
+  (no arguments)   lint infra/*.yml and the packaged template (.serverless/, from npm run package)
+  <template> ...   lint just those
+  --help           this text
+
+cfn-lint ${CFN_LINT_VERSION} runs from .local/venv (created, and cfn-lint installed from PyPI, on first use).`;
+
 if (require.main === module) {
-  const args = process.argv.slice(2);
+  const args = parseCommandLine({ usage: USAGE, positionals: true, options: {} }).positionals;
   const packaged = path.join(root, '.serverless', 'cloudformation-template-update-stack.json');
   const runs: [string[], string[]][] = args.length
     ? [[args, []]]

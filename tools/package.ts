@@ -3,18 +3,17 @@
  * (CloudFormation template + one zip per function). Needs no AWS credentials.
  * npm run deploy: the same bundles + `serverless deploy` (AWS credentials of the target account).
  *
- *   npm run package -- [--stage dev] [--region eu-west-1] [--param="name=value" ...] [--package <dir>]
- *   npm run deploy  -- --stage prod [--region eu-west-1] [--param="name=value" ...]
+ * Usage: see USAGE (--help).
  *
- * Every other argument goes to serverless as given. serverless.yml may declare functions whose
- * source (functions/<name>.ts) is not in this tree yet; packaging refuses that unless
- * --allow-missing is given, which packages a placeholder that fails every invocation with a clear
- * message (for offline validation only; deploy never accepts it).
+ * serverless.yml may declare functions whose source (functions/<name>.ts) is not in this tree yet;
+ * packaging refuses that unless --allow-missing is given, which packages a placeholder that fails
+ * every invocation with a clear message (for offline validation only; deploy never accepts it).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { buildAll, printSizes, sourceFunctions, type BundleInfo } from './build';
+import { parseCommandLine } from './cli-args';
 
 const root = path.resolve(__dirname, '..');
 
@@ -63,11 +62,37 @@ export function runServerless(
   return { bundles: opts.bundles, placeholders: missing, status: r.status ?? 1, output: `${r.stdout ?? ''}${r.stderr ?? ''}` };
 }
 
+const USAGE = `usage: npm run package -- [--stage dev] [--region eu-west-1] [--param="name=value" ...] [--package <dir>] [--allow-missing] [-- <serverless option> ...]
+       npm run deploy  -- --stage prod [--region eu-west-1] [--param="name=value" ...] [-- <serverless option> ...]
+
+  --stage, --region, --param, --package   passed to serverless package / deploy
+  --allow-missing   package placeholders for functions serverless.yml declares without a source
+                    (offline validation only; deploy refuses it)
+  --deploy          serverless deploy instead of package (what npm run deploy passes)
+  -- ...            everything after a second \`--\` goes to serverless as given (e.g. -- --verbose)
+  --help            this text`;
+
 if (require.main === module) {
-  const argv = process.argv.slice(2);
-  const deploy = argv.includes('--deploy');
-  const allowMissing = argv.includes('--allow-missing');
-  const args = argv.filter((a) => a !== '--deploy' && a !== '--allow-missing');
+  const cli = parseCommandLine({
+    usage: USAGE,
+    passThrough: true,
+    options: {
+      deploy: { type: 'boolean', default: false },
+      'allow-missing': { type: 'boolean', default: false },
+      stage: { type: 'string' },
+      region: { type: 'string' },
+      param: { type: 'string', multiple: true },
+      package: { type: 'string' },
+    },
+  });
+  const { deploy, 'allow-missing': allowMissing, stage, region, param = [], package: packageDir } = cli.values;
+  const args = [
+    ...(stage === undefined ? [] : ['--stage', stage]),
+    ...(region === undefined ? [] : ['--region', region]),
+    ...param.map((p) => `--param=${p}`),
+    ...(packageDir === undefined ? [] : ['--package', packageDir]),
+    ...cli.passThrough,
+  ];
   buildAll()
     .then((bundles) => {
       printSizes(bundles);

@@ -3,14 +3,22 @@
  * /healthz, posts three log lines carrying a unique marker, finds exactly those lines in the
  * logs topic with kcat (an independent consumer), then sends start.ts SIGINT and expects a clean
  * exit 0 within 30 s, with the dev stack's JVMs gone (unless they were running before).
- *
- *   npx tsx tools/smoke-start.ts          (SMOKE_PORT, default 18080)
+ * Usage: see USAGE (--help).
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import * as path from 'node:path';
 import { ensureKcat } from './local-stack/tools';
 import { DEV_AUTHORIZATION } from './local-functions/traffic';
+import { parseCommandLine } from './cli-args';
+
+const USAGE = `usage: npx tsx tools/smoke-start.ts
+
+Smoke test of \`npm start\` (CI): starts it without traffic, posts three log lines, finds them in
+edge.logs with kcat, stops it with SIGINT and expects exit 0 with the dev stack's JVMs gone.
+Takes no arguments. Environment: SMOKE_PORT, the HTTP port npm start gets (default 18080).`;
+
+parseCommandLine({ usage: USAGE, options: {} });
 
 const root = path.resolve(__dirname, '..');
 const port = Number(process.env.SMOKE_PORT ?? 18080);

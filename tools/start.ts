@@ -16,11 +16,13 @@ import { ensureOutboxTable } from '../lib/adapters/outbox/ensure-table';
 import { KafkaClient } from '../lib/adapters/kafka/client';
 import { provisionTopics } from '../lib/domain/provision';
 import { createLogger, type Logger } from '../lib/platform/telemetry';
+import { INGEST_ROUTES } from '../lib/domain/routes';
 import { FUNCTION_NAMES, HOME_TIER, createLocalFunctions, openLogFile, startRelayLoop } from './local-functions/functions';
 import { createHttpBridge } from './local-functions/http-bridge';
 import { startLiveView } from './local-functions/live-view';
 import { LiveMetrics } from './local-functions/metrics';
 import { startTraffic } from './local-functions/traffic';
+import { parseCommandLine } from './cli-args';
 
 const USAGE = `usage: npm start [-- options]
 
@@ -43,7 +45,6 @@ environment:
 Function logs and EMF metrics go to .local/logs/functions.log.`;
 
 interface Options {
-  help: boolean;
   traffic: boolean;
   servers: number;
   rate: number;
@@ -52,36 +53,27 @@ interface Options {
   relayIntervalMs: number;
 }
 
-function parseOptions(argv: string[], env: Env): Options {
+/** Bad arguments exit here (2, with the usage); bad settings in `env` throw a ConfigError. */
+function parseOptions(env: Env): Options {
+  const cli = parseCommandLine({
+    usage: USAGE,
+    options: {
+      'no-traffic': { type: 'boolean', default: false },
+      servers: { type: 'string', default: '4' },
+      rate: { type: 'string', default: '5' },
+      'keep-stack': { type: 'boolean', default: false },
+    },
+  });
   const e = new EnvReader(env);
-  const problems: string[] = [];
   const opts: Options = {
-    help: false,
-    traffic: true,
-    servers: 4,
-    rate: 5,
-    keepStack: false,
+    traffic: !cli.values['no-traffic'],
+    servers: cli.integer('servers', { min: 1, max: 100 }),
+    rate: cli.number('rate', { min: 0.1, max: 100 }),
+    keepStack: cli.values['keep-stack'],
     port: e.int('PORT', 8080, 1, 65_535),
     relayIntervalMs: e.int('RELAY_INTERVAL_MS', 5_000, 100, 3_600_000),
   };
-  const number = (flag: string, raw: string | undefined, min: number, max: number) => {
-    const n = Number(raw);
-    if (raw !== undefined && Number.isFinite(n) && n >= min && n <= max) return n;
-    problems.push(`${flag} needs a number between ${min} and ${max}, got ${raw === undefined ? 'nothing' : `"${raw}"`}`);
-    return NaN;
-  };
-  for (let i = 0; i < argv.length; i++) {
-    const [flag = '', inline] = argv[i]!.split(/=(.*)/s, 2);
-    const value = () => inline ?? argv[++i];
-    if (flag === '--help' || flag === '-h') opts.help = true;
-    else if (flag === '--no-traffic') opts.traffic = false;
-    else if (flag === '--keep-stack') opts.keepStack = true;
-    else if (flag === '--servers') opts.servers = Math.floor(number(flag, value(), 1, 100));
-    else if (flag === '--rate') opts.rate = number(flag, value(), 0.1, 100);
-    else problems.push(`unknown option "${argv[i]}"`);
-  }
-  problems.push(...e.problems);
-  if (problems.length) throw new ConfigError(problems);
+  if (e.problems.length) throw new ConfigError(e.problems);
   return opts;
 }
 
@@ -102,14 +94,14 @@ function functionEnv(bootstrap: string, dynamoEndpoint: string): Env {
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-// The AWS SDK is pinned to versions that support Node 20 (DESIGN.md section 6); its
+// The AWS SDK is pinned to versions that support Node 20 (package.json); its
 // "newer versions will need Node 22" notice is noise here. Set the variable to 'false' to see it.
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 class Interrupted extends Error {}
 
 /** What to undo on exit, in reverse order of start. */
-const cleanups: { label?: string; run: () => Promise<unknown> | void }[] = [];
+const cleanups: { label?: string; run: () => unknown }[] = [];
 
 let requestStop!: () => void;
 const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
@@ -142,14 +134,14 @@ async function run(opts: Options): Promise<void> {
   });
   cleanups.push({ label: 'disconnecting Kafka producers and closing the outbox stores', run: () => fns.close() });
 
-  const relay = startRelayLoop(fns.relay, { intervalMs: opts.relayIntervalMs, timeoutMs: 30_000, onRun: (at, err) => metrics.relayRun(at, err) });
+  const relay = startRelayLoop(fns.relay, { intervalMs: opts.relayIntervalMs, timeoutMs: 30_000, log, onRun: (at, err) => metrics.relayRun(at, err) });
   cleanups.push({ label: 'stopping the relay (letting a run in progress finish)', run: () => relay.stop() });
 
   const bridge = createHttpBridge({
     routes: {
-      '/v1/logs': { functionName: FUNCTION_NAMES.logs, handler: fns.logs },
-      '/v1/heartbeats': { functionName: FUNCTION_NAMES.heartbeats, handler: fns.heartbeats },
-      '/v1/events': { functionName: FUNCTION_NAMES.critical, handler: fns.critical },
+      [INGEST_ROUTES['ingest-logs'].path]: { functionName: FUNCTION_NAMES.logs, handler: fns.logs },
+      [INGEST_ROUTES['ingest-heartbeats'].path]: { functionName: FUNCTION_NAMES.heartbeats, handler: fns.heartbeats },
+      [INGEST_ROUTES['ingest-critical'].path]: { functionName: FUNCTION_NAMES.critical, handler: fns.critical },
     },
     health: () => ({ kafka: kafka.bootstrap, dynamodb: dynamo.endpoint, outboxTable: table, topics: config.topics }),
     timeoutMs: 10_000,
@@ -247,7 +239,7 @@ async function shutdown(): Promise<void> {
 }
 
 async function main(): Promise<number> {
-  // Every problem at once: bad options and bad function settings (before any JVM starts).
+  // Every settings problem at once: npm start's own and the functions' (before any JVM starts).
   const problems: string[] = [];
   const check = <T>(fn: () => T): T | undefined => {
     try {
@@ -258,8 +250,7 @@ async function main(): Promise<number> {
       return undefined;
     }
   };
-  const opts = check(() => parseOptions(process.argv.slice(2), process.env));
-  if (opts?.help) return say(USAGE), 0;
+  const opts = check(() => parseOptions(process.env));
   check(() => requireOutbox(loadConfig(functionEnv('127.0.0.1:19092', 'http://127.0.0.1:18000'))));
   if (!opts || problems.length) {
     process.stderr.write(`npm start: ${new ConfigError(problems).message}\n(npm start -- --help for usage)\n`);

@@ -1,9 +1,6 @@
 /**
- * npm test: type-checks, starts what the tests need (a Kafka broker, DynamoDB Local, kcat),
- * runs every test with Node's test runner, and stops what it started.
- *   npm test                 everything
- *   npm test -- --unit       unit tests only (no JVMs)
- *   npm test -- <file...>    just those files (the stack is still started)
+ * npm test: type-checks, lints, starts what the tests need (a Kafka broker, DynamoDB Local, kcat),
+ * runs every test with Node's test runner, and stops what it started. Usage: see USAGE (--help).
  */
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
@@ -12,11 +9,19 @@ import { startDynamoLocal } from './local-stack/dynamodb';
 import { startLocalKafka } from './local-stack/kafka';
 import { ensureKcat } from './local-stack/tools';
 import { TEST_DYNAMODB, TEST_KAFKA } from '../test/helpers/stack';
+import { parseCommandLine } from './cli-args';
 
 const root = path.resolve(__dirname, '..');
-const args = process.argv.slice(2);
-const unitOnly = args.includes('--unit');
-const explicit = args.filter((a) => !a.startsWith('--'));
+const USAGE = `usage: npm test [-- [--unit] [file ...]]
+
+  (no arguments)   type-check and lint, then every test under test/ (starts Kafka, DynamoDB Local, kcat)
+  --unit           unit tests only (test/unit; no JVMs)
+  file ...         just those test files (the stack is still started unless --unit)
+  --help           this text`;
+
+const cli = parseCommandLine({ usage: USAGE, positionals: true, options: { unit: { type: 'boolean', default: false } } });
+const unitOnly = cli.values.unit;
+const explicit = cli.positionals;
 
 function testFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -35,6 +40,9 @@ async function main(): Promise<number> {
   step('type-check (tsc --noEmit)');
   const tsc = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', root], { stdio: 'inherit' });
   if (tsc.status !== 0) return tsc.status ?? 1;
+  step('lint (biome lint, biome.json)');
+  const lint = spawnSync(process.execPath, [require.resolve('@biomejs/biome/bin/biome'), 'lint', '--error-on-warnings', root], { stdio: 'inherit', cwd: root });
+  if (lint.status !== 0) return lint.status ?? 1;
 
   const files = explicit.length ? explicit : testFiles(path.join(root, 'test', unitOnly ? 'unit' : '.'));
   const stops: (() => Promise<void>)[] = [];

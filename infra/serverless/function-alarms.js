@@ -1,4 +1,4 @@
-'use strict';
+
 /**
  * Errors and Throttles alarms (AWS/Lambda, Sum > 0 over 5 minutes) for every function in
  * serverless.yml, so a function added later is covered without touching this file. Used from

@@ -1,4 +1,4 @@
-'use strict';
+
 /**
  * CloudWatch Logs subscriptions of ingest-logs, one per log group in the `cloudWatchLogGroups`
  * param (comma-separated, or a YAML list in serverless.yml's params). Rendered here rather than as

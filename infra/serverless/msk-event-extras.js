@@ -1,4 +1,4 @@
-'use strict';
+
 /**
  * Local Serverless plugin (listed under `plugins:` in serverless.yml): error handling for `msk`
  * events that the v3 `msk` event does not expose, written onto the AWS::Lambda::EventSourceMapping

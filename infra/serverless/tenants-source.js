@@ -1,4 +1,4 @@
-'use strict';
+
 /**
  * The `tenantsSource` param (TENANTS_SOURCE of the deployed functions) cut into what IAM needs,
  * checked at package time so a typo fails `serverless package` rather than the first cold start:

@@ -1,4 +1,4 @@
-'use strict';
+
 /**
  * lib/domain/tiers.ts (the one topic definition) as a string for the Custom::KafkaTopics resource in
  * serverless.yml: when a tier's settings change there, this property changes, so CloudFormation

@@ -1,6 +1,6 @@
 /** Ingress authentication settings; part of Config, and all the Lambda authorizer reads. */
 import { ConfigError } from '../platform/errors';
-import { EnvReader, type Env } from '../platform/env';
+import type { EnvReader } from '../platform/env';
 import { parseTenantsSource, type TenantsSource } from './tenant-source';
 
 export const AUTH_MODES = ['required', 'none'] as const;
@@ -26,7 +26,7 @@ export interface AuthConfig {
   region?: string;
 }
 
-export function readAuthConfig(e: EnvReader): AuthConfig {
+export function readAuthConfig(e: EnvReader, region: string | undefined): AuthConfig {
   const raw = e.string('TENANTS_SOURCE');
   const tenantsSource = raw === undefined ? undefined : parseTenantsSource(raw, e.problems);
   // Set by the Lambda runtime itself (tests and npm start only set AWS_LAMBDA_FUNCTION_NAME).
@@ -35,7 +35,6 @@ export function readAuthConfig(e: EnvReader): AuthConfig {
   if (tenantsSource?.kind === 'file' && inLambda) {
     e.problems.push('TENANTS_SOURCE=file:... is for local runs; in Lambda use ssm:/<path> or secretsmanager:<secret>');
   }
-  const region = e.string('AWS_REGION');
   return {
     mode: e.oneOf('AUTH_MODE', AUTH_MODES, defaultAuthMode(inLambda, raw !== undefined)),
     ...(tenantsSource && { tenantsSource }),
@@ -55,13 +54,4 @@ export function requireTenantsSource(auth: AuthConfig): TenantsSource | undefine
     ]);
   }
   return auth.tenantsSource;
-}
-
-/** The authorizer's config: only the auth variables (it never talks to Kafka). */
-export function loadAuthConfig(env: Env = process.env): AuthConfig {
-  const e = new EnvReader(env);
-  const auth = readAuthConfig(e);
-  if (e.problems.length) throw new ConfigError(e.problems);
-  requireTenantsSource(auth);
-  return auth;
 }

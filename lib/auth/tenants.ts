@@ -50,7 +50,9 @@ export function parseTenants(docs: readonly unknown[], problems: string[]): Tena
   docs.forEach((doc, d) => {
     const where = docs.length > 1 ? `document ${d}: ` : '';
     if (isObject(doc) && Array.isArray(doc.tenants)) {
-      doc.tenants.forEach((t, i) => pushTenant(t, `${where}tenants[${i}]`, tenants, problems));
+      doc.tenants.forEach((t, i) => {
+        pushTenant(t, `${where}tenants[${i}]`, tenants, problems);
+      });
     } else if (isObject(doc) && 'id' in doc) {
       pushTenant(doc, `${where}tenant`, tenants, problems);
     } else {

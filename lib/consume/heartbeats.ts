@@ -13,7 +13,7 @@ export interface ServerActivity {
 
 /** The server is the record key (what the router keys heartbeats by), else `serverId` / `server` in the JSON value. */
 export function serverIdOf(r: ConsumedRecord): string {
-  if (r.key && r.key.length) return r.key.toString('utf8');
+  if (r.key?.length) return r.key.toString('utf8');
   if (r.value && r.value[0] === 0x7b) {
     try {
       const v = JSON.parse(r.value.toString('utf8')) as { serverId?: unknown; server?: unknown };

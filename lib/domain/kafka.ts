@@ -48,12 +48,6 @@ export interface SendOptions {
 export interface Producer {
   readonly instanceId: string;
   send(batches: readonly TopicBatch[], opts: SendOptions): Promise<SendResult>;
-  /** Connections opened so far (a reused producer connects once for many invocations). */
-  connects(): number;
-  /** Bytes written by this producer that still sit in Node's userland socket buffers. */
-  bufferedBytes(): number;
-  /** For the last acks=0 send: bytes still buffered when the client said "sent", and how long the flush took. */
-  lastFlush(): { bufferedBytes: number; waitedMs: number } | undefined;
   disconnect(): Promise<void>;
 }
 

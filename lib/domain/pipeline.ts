@@ -2,7 +2,6 @@ import type { DecodeResult, ForwardRecord, RecordStatus } from './record';
 import type { RecordKind, Tier } from './tiers';
 import type { Router } from './router';
 import type { Sink } from './sink';
-import type { InvocationMetrics } from '../platform/telemetry';
 
 export interface PipelineDeps {
   router: Router;
@@ -32,29 +31,21 @@ export function forbidden(policy: RecordPolicy, kind: RecordKind, routed: Forwar
 
 /**
  * decode result → route → sinks → one status per input record, in input order.
- * Pure orchestration: every I/O happens behind the sinks.
+ * Pure orchestration: every I/O happens behind the sinks; metrics are derived from the statuses.
  */
-export async function runPipeline(
-  decoded: DecodeResult,
-  deps: PipelineDeps,
-  deadline: number,
-  metrics: InvocationMetrics,
-): Promise<RecordStatus[]> {
+export async function runPipeline(decoded: DecodeResult, deps: PipelineDeps, deadline: number): Promise<RecordStatus[]> {
   const statuses: RecordStatus[] = decoded.rejects.map((r) => ({
     index: r.index,
     status: 'rejected',
     reason: r.reason,
     ...(r.itemId !== undefined && { itemId: r.itemId }),
   }));
-  metrics.add('unrouted', 'rejected', decoded.rejects.length);
 
   const perSink = new Map<Sink, ForwardRecord[]>();
   for (const record of decoded.records) {
     const routed = deps.router(record);
-    metrics.add(routed.tier, 'received');
     const denied = deps.policy && forbidden(deps.policy, record.kind, routed);
     if (denied) {
-      metrics.add(routed.tier, 'rejected');
       statuses.push({
         index: routed.sourceRef.index,
         status: 'rejected',
@@ -68,7 +59,6 @@ export async function runPipeline(
     }
     const sink = deps.sinks.find((s) => s.tiers.includes(routed.tier));
     if (!sink) {
-      metrics.add(routed.tier, 'rejected');
       statuses.push({
         index: routed.sourceRef.index,
         status: 'rejected',
@@ -85,9 +75,6 @@ export async function runPipeline(
   }
 
   const written = await Promise.all([...perSink].map(([sink, records]) => sink.write(records, deadline)));
-  for (const s of written.flat()) {
-    if (s.tier) metrics.add(s.tier, s.status);
-    statuses.push(s);
-  }
+  statuses.push(...written.flat());
   return statuses.sort((a, b) => a.index - b.index);
 }

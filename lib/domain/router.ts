@@ -88,9 +88,9 @@ export function parseRules(value: unknown, problems: string[]): RouteRule[] | un
     }
     const r = raw as Record<string, unknown>;
     const kind = stringList(r.kind, `${at}.kind`, problems);
-    kind?.filter((k) => !(KINDS as readonly string[]).includes(k)).forEach((k) =>
-      problems.push(`${at}.kind "${k}" is not one of ${KINDS.join(', ')}`),
-    );
+    for (const k of kind?.filter((k) => !(KINDS as readonly string[]).includes(k)) ?? []) {
+      problems.push(`${at}.kind "${k}" is not one of ${KINDS.join(', ')}`);
+    }
     const type = stringList(r.type, `${at}.type`, problems);
     if (!isTier(r.tier)) problems.push(`${at}.tier must be one of logs, realtime, critical`);
     if (r.topic !== undefined && (typeof r.topic !== 'string' || !r.topic)) problems.push(`${at}.topic must be a non-empty string`);

@@ -1,5 +1,5 @@
 /**
- * The tiers, as code: what each promises (DESIGN.md section 1), how its producer behaves and how
+ * The tiers, as code: what each promises (README "Tiers"), how its producer behaves and how
  * its topic is configured. The local stack, the tests, the functions and the provisioning custom
  * resource (infra/serverless/topics.js) all read this one definition.
  */

@@ -10,32 +10,30 @@
  * are handed back the same way instead of letting the invocation time out.
  */
 import type { Context, MSKEvent } from 'aws-lambda';
-import { loadConsumerConfig, type DedupeConfig } from '../consume/config';
+import type { ConsumerConfig, DedupeConfig } from '../platform/config';
 import { createMemoryDedupeStore, processOnce, type DedupeStore } from '../consume/dedupe';
-import { emfLine, recordAges } from '../consume/metrics';
+import { recordAges } from '../consume/metrics';
 import type { ConsumedRecord } from '../consume/types';
-import type { Env } from '../platform/env';
 import { errorMessage } from '../platform/errors';
 import { createDynamoDedupeStore } from '../adapters/dedupe/dynamo-store';
 import { HEADER } from '../domain/record';
 import { decodeMskEvent, itemIdentifier, topicOfPartitionKey, type KafkaBatchResponse, type MskRecord } from '../sources/msk';
-import { createLogger, type LineSink } from '../platform/telemetry';
+import type { LineSink, Telemetry } from '../platform/telemetry';
 import { deadlineFor } from '../platform/deadline';
+import { telemetryFor, type HandlerIo } from './runtime';
 
 /** Where audited events go. The default writes one JSON line per event to the function's log. */
 export interface AuditSink {
   write(record: ConsumedRecord): Promise<void>;
 }
 
-export interface AuditOverrides {
-  lineSink?: LineSink;
-  dedupe?: DedupeStore;
-  sink?: AuditSink;
-}
+export type AuditHandler = (event: MSKEvent, context?: Context) => Promise<KafkaBatchResponse>;
 
-export interface AuditHandler {
-  (event: MSKEvent, context?: Context): Promise<KafkaBatchResponse>;
+export interface AuditDeps {
+  config: Readonly<ConsumerConfig>;
+  telemetry: Telemetry;
   dedupe: DedupeStore;
+  sink: AuditSink;
 }
 
 const stdout: LineSink = (line) => process.stdout.write(line + '\n');
@@ -63,28 +61,32 @@ export function logAuditSink(sink: LineSink = stdout): AuditSink {
   };
 }
 
-function dedupeStore(cfg: DedupeConfig): DedupeStore {
+function dedupeStore(cfg: DedupeConfig, region: string | undefined): DedupeStore {
   if (cfg.store === 'memory') return createMemoryDedupeStore({ ttlMs: cfg.ttlSeconds * 1000 });
   return createDynamoDedupeStore({
     tableName: cfg.tableName!,
     scope: cfg.scope,
     ttlSeconds: cfg.ttlSeconds,
     ...(cfg.endpoint && { endpoint: cfg.endpoint }),
-    ...(cfg.region && { region: cfg.region }),
+    ...(region && { region }),
   });
 }
 
-export function createAuditConsumer(env: Env = process.env, overrides: AuditOverrides = {}): AuditHandler {
-  const config = loadConsumerConfig(env, { dedupe: overrides.dedupe === undefined });
-  const line = overrides.lineSink ?? stdout;
-  const log = createLogger({ level: config.logLevel, base: { fn: config.functionName }, sink: line });
-  const dedupe = overrides.dedupe ?? dedupeStore(config.dedupe!);
-  const sink = overrides.sink ?? logAuditSink(line);
+/** The config must have been loaded with its dedupe section (loadConsumerConfig(env, { dedupe: true })). */
+export function auditDeps(config: Readonly<ConsumerConfig>, io: HandlerIo = {}): AuditDeps {
+  if (!config.dedupe) throw new Error('audit-critical needs the dedupe configuration: loadConsumerConfig(env, { dedupe: true })');
+  return { config, telemetry: telemetryFor(config, io), dedupe: dedupeStore(config.dedupe, config.region), sink: logAuditSink(io.lineSink) };
+}
 
-  const handler = (async (event: MSKEvent, context?: Context): Promise<KafkaBatchResponse> => {
+export function auditHandler(deps: AuditDeps): AuditHandler {
+  const { config, telemetry, dedupe, sink } = deps;
+  const log = telemetry.log;
+
+  return async (event: MSKEvent, context?: Context): Promise<KafkaBatchResponse> => {
+    telemetry.startInvocation(context?.awsRequestId);
     const started = Date.now();
-    const deadline = deadlineFor(context, config.marginMs);
-    const leaseMs = config.dedupe?.leaseMs ?? deadline - started + config.marginMs + 5_000;
+    const deadline = deadlineFor(context, config.sendMarginMs);
+    const leaseMs = config.dedupe?.leaseMs ?? deadline - started + config.sendMarginMs + 5_000;
     const counts = new Map<string, { received: number; audited: number; duplicates: number; failed: number; deferred: number; undecodable: number }>();
     const count = (topic: string) => {
       let c = counts.get(topic);
@@ -147,8 +149,8 @@ export function createAuditConsumer(env: Env = process.env, overrides: AuditOver
     const now = Date.now();
     for (const [Topic, c] of counts) {
       const ages = recordAges(decoded.records.filter((r) => r.topic === Topic), now);
-      line(
-        emfLine(config.metricsNamespace, {
+      telemetry.emit(
+        {
           dimensions: { FunctionName: config.functionName, Topic },
           metrics: {
             Received: { value: c.received, unit: 'Count' },
@@ -159,11 +161,10 @@ export function createAuditConsumer(env: Env = process.env, overrides: AuditOver
             Undecodable: { value: c.undecodable, unit: 'Count' },
             ...(ages && { NewestRecordAgeMs: { value: ages.newestMs, unit: 'Milliseconds' }, OldestRecordAgeMs: { value: ages.oldestMs, unit: 'Milliseconds' } }),
           },
-        }, now),
+        },
+        now,
       );
     }
     return { batchItemFailures: failures };
-  }) as AuditHandler;
-  handler.dedupe = dedupe;
-  return handler;
+  };
 }

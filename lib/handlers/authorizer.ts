@@ -9,10 +9,11 @@
  * replayed request through without reaching the replay check.
  */
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import { ConfigError, errorMessage } from '../platform/errors';
-import type { Env } from '../platform/env';
-import { createLogger, type Logger, type LineSink } from '../platform/telemetry';
-import { loadAuthConfig } from '../auth/config';
+import type { Context } from 'aws-lambda';
+import type { AuthorizerConfig } from '../platform/config';
+import { errorMessage } from '../platform/errors';
+import type { Telemetry } from '../platform/telemetry';
+import { telemetryFor, type HandlerIo } from './runtime';
 import type { AuthorizerContext } from '../auth/http-auth';
 import { ReplayCache } from '../auth/replay';
 import { CONTENT_SHA256_HEADER } from '../auth/signature';
@@ -22,26 +23,36 @@ import { verifyRequest } from '../auth/verifier';
 
 export type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
 
-export interface AuthorizerHandler {
-  (event: APIGatewayRequestAuthorizerEventV2): Promise<AuthorizerResult>;
-  log: Logger;
+export type AuthorizerHandler = (event: APIGatewayRequestAuthorizerEventV2, context?: Context) => Promise<AuthorizerResult>;
+
+export interface AuthorizerDeps {
+  config: Readonly<AuthorizerConfig>;
+  telemetry: Telemetry;
+  directory: TenantDirectory;
+  replay: ReplayCache;
+  now: () => number;
 }
 
-export function createAuthorizer(
-  env: Env = process.env,
-  overrides: { directory?: TenantDirectory; lineSink?: LineSink; now?: () => number } = {},
-): AuthorizerHandler {
-  const auth = loadAuthConfig(env);
-  if (!auth.tenantsSource && !overrides.directory) throw new ConfigError(['the authorizer needs TENANTS_SOURCE']);
-  const level = (['debug', 'info', 'warn', 'error'] as const).find((l) => l === env.LOG_LEVEL) ?? 'info';
-  const log = createLogger({ level, base: { fn: env.AWS_LAMBDA_FUNCTION_NAME ?? 'edge-forwarder-authorizer' }, ...(overrides.lineSink && { sink: overrides.lineSink }) });
-  const directory =
-    overrides.directory ?? createTenantDirectory({ load: loaderFor(auth.tenantsSource!, auth.region), ttlMs: auth.tenantsTtlMs, log });
-  const replay = new ReplayCache(auth.replayCacheMax);
-  const now = overrides.now ?? Date.now;
+export function authorizerDeps(config: Readonly<AuthorizerConfig>, io: HandlerIo = {}): AuthorizerDeps {
+  const telemetry = telemetryFor(config, io);
+  const { auth } = config;
+  return {
+    config,
+    telemetry,
+    directory: createTenantDirectory({ load: loaderFor(auth.tenantsSource!, auth.region), ttlMs: auth.tenantsTtlMs, log: telemetry.log }),
+    replay: new ReplayCache(auth.replayCacheMax),
+    now: Date.now,
+  };
+}
 
-  const handler = (async (event) => {
-    let tenants;
+export function authorizerHandler(deps: AuthorizerDeps): AuthorizerHandler {
+  const { config, telemetry, directory, replay, now } = deps;
+  const { auth } = config;
+  const log = telemetry.log;
+
+  return async (event, context) => {
+    telemetry.startInvocation(context?.awsRequestId);
+    let tenants: Awaited<ReturnType<TenantDirectory['get']>>;
     try {
       tenants = await directory.get();
     } catch (err) {
@@ -62,13 +73,11 @@ export function createAuthorizer(
       log.info('request refused', { reason: verified.reason, path: event?.rawPath });
       throw new Error('Unauthorized');
     }
-    const context: AuthorizerContext = {
+    const forIntegration: AuthorizerContext = {
       tenant: verified.tenant.id,
       method: verified.method,
       ...(verified.contentSha256 && { contentSha256: verified.contentSha256 }),
     };
-    return { isAuthorized: true, context };
-  }) as AuthorizerHandler;
-  handler.log = log;
-  return handler;
+    return { isAuthorized: true, context: forIntegration };
+  };
 }

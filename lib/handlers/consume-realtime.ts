@@ -5,31 +5,31 @@
  * set its MaximumRetryAttempts to 0 (provisioned mode) to rule that out too.
  */
 import type { Context, MSKEvent } from 'aws-lambda';
-import { loadConsumerConfig } from '../consume/config';
+import type { ConsumerConfig } from '../platform/config';
 import { aggregateHeartbeats } from '../consume/heartbeats';
-import { emfLine, recordAges } from '../consume/metrics';
-import type { Env } from '../platform/env';
+import { recordAges } from '../consume/metrics';
 import { errorMessage } from '../platform/errors';
 import { decodeMskEvent, topicOfPartitionKey as topicOf } from '../sources/msk';
-import { createLogger, type LineSink } from '../platform/telemetry';
+import type { Telemetry } from '../platform/telemetry';
+import { telemetryFor, type HandlerIo } from './runtime';
 
-export interface MskConsumerOverrides {
-  lineSink?: LineSink;
+export type RealtimeHandler = (event: MSKEvent, context?: Context) => Promise<void>;
+
+export interface RealtimeDeps {
+  config: Readonly<ConsumerConfig>;
+  telemetry: Telemetry;
 }
 
-export interface RealtimeHandler {
-  (event: MSKEvent, context?: Context): Promise<void>;
+export function realtimeDeps(config: Readonly<ConsumerConfig>, io: HandlerIo = {}): RealtimeDeps {
+  return { config, telemetry: telemetryFor(config, io) };
 }
 
-const stdout: LineSink = (line) => process.stdout.write(line + '\n');
-
-export function createRealtimeConsumer(env: Env = process.env, overrides: MskConsumerOverrides = {}): RealtimeHandler {
-  const config = loadConsumerConfig(env);
-  const sink = overrides.lineSink ?? stdout;
-  const log = createLogger({ level: config.logLevel, base: { fn: config.functionName }, sink });
+export function realtimeHandler({ config, telemetry }: RealtimeDeps): RealtimeHandler {
   const FunctionName = config.functionName;
+  const log = telemetry.log;
 
-  return async (event: MSKEvent) => {
+  return async (event, context) => {
+    telemetry.startInvocation(context?.awsRequestId);
     try {
       const now = Date.now();
       const { records, rejects } = decodeMskEvent(event);
@@ -38,8 +38,8 @@ export function createRealtimeConsumer(env: Env = process.env, overrides: MskCon
       for (const Topic of topics) {
         const mine = records.filter((r) => r.topic === Topic);
         const ages = recordAges(mine, now);
-        sink(
-          emfLine(config.metricsNamespace, {
+        telemetry.emit(
+          {
             dimensions: { FunctionName, Topic },
             metrics: {
               Records: { value: mine.length, unit: 'Count' },
@@ -47,16 +47,18 @@ export function createRealtimeConsumer(env: Env = process.env, overrides: MskCon
               Servers: { value: aggregateHeartbeats(mine).length, unit: 'Count' },
               ...(ages && { NewestRecordAgeMs: { value: ages.newestMs, unit: 'Milliseconds' }, OldestRecordAgeMs: { value: ages.oldestMs, unit: 'Milliseconds' } }),
             },
-          }, now),
+          },
+          now,
         );
       }
       for (const s of aggregateHeartbeats(records)) {
         const metrics = { Heartbeats: { value: s.heartbeats, unit: 'Count' as const }, LastSeenAgeMs: { value: Math.max(0, now - s.lastSeen), unit: 'Milliseconds' as const } };
         // SERVER_METRICS=off: the same values as plain log fields (Logs Insights), no custom metric per server.
-        sink(
+        telemetry.emit(
           config.serverMetrics
-            ? emfLine(config.metricsNamespace, { dimensions: { FunctionName, ServerId: s.serverId }, metrics, properties: { lastSeen: s.lastSeen } }, now)
-            : emfLine(config.metricsNamespace, { dimensions: {}, metrics: {}, properties: { FunctionName, ServerId: s.serverId, Heartbeats: s.heartbeats, LastSeenAgeMs: metrics.LastSeenAgeMs.value, lastSeen: s.lastSeen } }, now),
+            ? { dimensions: { FunctionName, ServerId: s.serverId }, metrics, properties: { lastSeen: s.lastSeen } }
+            : { dimensions: {}, metrics: {}, properties: { FunctionName, ServerId: s.serverId, Heartbeats: s.heartbeats, LastSeenAgeMs: metrics.LastSeenAgeMs.value, lastSeen: s.lastSeen } },
+          now,
         );
       }
     } catch (err) {

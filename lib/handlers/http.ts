@@ -2,13 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { RequestError } from '../platform/errors';
 import { DEFAULT_LIMITS, type Limits } from '../domain/limits';
 import type { RecordStatus, RecordStatusKind } from '../domain/record';
-import type { RecordKind } from '../domain/tiers';
-
-/** The HTTP routes and the record kind each one implies. */
-export interface HttpRoute {
-  path: string;
-  kind: RecordKind;
-}
+import type { HttpRoute } from '../domain/routes';
 
 export interface HttpRequest {
   route: HttpRoute;

@@ -1,24 +1,14 @@
-import type { Context } from 'aws-lambda';
+/** ingest-critical: HTTP POST /v1/events and SQS → outbox (DynamoDB) → critical tier, acks=all. */
 import { requireOutbox, type Config } from '../platform/config';
-import type { Env } from '../platform/env';
 import type { Producer } from '../domain/kafka';
-import { createDynamoOutboxStore } from '../adapters/outbox/dynamo-store';
-import { outboxRelay, type RelayRun } from '../outbox/relay';
-import type { OutboxStats, OutboxStore } from '../outbox/store';
-import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime';
+import { createDynamoOutboxStore, type DynamoOutboxStore } from '../adapters/outbox/dynamo-store';
+import type { OutboxStore } from '../outbox/store';
 import { outboxFirstSink } from '../sinks/outbox-first';
-import { InvocationMetrics } from '../platform/telemetry';
-import { createIngestHandler, type IngestHandler } from './ingest';
-import { deadlineFor } from '../platform/deadline';
-
-/** Tests replace the store or producer with instrumented wrappers (crash points). */
-export interface CriticalOverrides extends RuntimeOverrides {
-  store?: (real: OutboxStore) => OutboxStore;
-  producer?: (real: Producer) => Producer;
-}
+import { ingestBase, ingestHandler, type IngestBase, type IngestHandler } from './ingest';
+import type { HandlerIo } from './runtime';
 
 /** The outbox table of a function's configuration (ingest-critical, the relay, outbox-verify). */
-export function dynamoOutboxFor(config: Readonly<Config>): OutboxStore {
+export function dynamoOutboxFor(config: Readonly<Config>): DynamoOutboxStore {
   const cfg = requireOutbox(config);
   return createDynamoOutboxStore({
     tableName: cfg.tableName,
@@ -28,76 +18,30 @@ export function dynamoOutboxFor(config: Readonly<Config>): OutboxStore {
   });
 }
 
-function outboxStore(runtime: Runtime, overrides: CriticalOverrides): OutboxStore {
-  const real = dynamoOutboxFor(runtime.config);
-  return overrides.store ? overrides.store(real) : real;
-}
-
-function reliableProducer(runtime: Runtime, overrides: CriticalOverrides): Producer {
-  const real = runtime.kafka.producer('reliable');
-  return overrides.producer ? overrides.producer(real) : real;
-}
-
-/** HTTP POST /v1/events and SQS → outbox → critical tier. */
-export function createCriticalHandler(env: Env = process.env, overrides: CriticalOverrides = {}): IngestHandler {
-  return createIngestHandler(
-    {
-      routes: [{ path: '/v1/events', kind: 'event' }],
-      sinks: (runtime) => [
-        outboxFirstSink({
-          store: outboxStore(runtime, overrides),
-          producer: reliableProducer(runtime, overrides),
-          log: runtime.telemetry.log,
-          graceMs: requireOutbox(runtime.config).graceMs,
-        }),
-      ],
-    },
-    env,
-    overrides,
-  );
-}
-
-export interface RelayResult extends RelayRun {
-  stats: OutboxStats;
-}
-
-export interface RelayHandler {
-  (event?: unknown, context?: Context): Promise<RelayResult>;
-  runtime: Runtime;
+export interface CriticalDeps extends IngestBase {
   store: OutboxStore;
+  producer: Producer;
 }
 
-/** Scheduled (and on-demand) relay: delivers what ingest left behind, then reports the backlog. */
-export function createRelayHandler(env: Env = process.env, overrides: CriticalOverrides = {}): RelayHandler {
-  const runtime = createRuntime(env, overrides);
-  const cfg = requireOutbox(runtime.config);
-  const store = outboxStore(runtime, overrides);
-  const run = outboxRelay({
+export function criticalDeps(config: Readonly<Config>, io: HandlerIo = {}): CriticalDeps {
+  requireOutbox(config);
+  const base = ingestBase(config, 'ingest-critical', io);
+  const store = dynamoOutboxFor(config);
+  return {
+    ...base,
     store,
-    producer: reliableProducer(runtime, overrides),
-    log: runtime.telemetry.log,
-    batchSize: cfg.relayBatchSize,
-    leaseMs: cfg.leaseMs,
-    maxAttempts: cfg.maxAttempts,
+    producer: base.kafka.producer('reliable'),
+    async close() {
+      await base.kafka.disconnect();
+      store.close();
+    },
+  };
+}
+
+export function criticalHandler(deps: CriticalDeps): IngestHandler {
+  const { store, producer, telemetry, config } = deps;
+  return ingestHandler({
+    ...deps,
+    sinks: [outboxFirstSink({ store, producer, log: telemetry.log, graceMs: requireOutbox(config).graceMs })],
   });
-  const handler = (async (_event?: unknown, context?: Context) => {
-    const metrics = new InvocationMetrics();
-    try {
-      const result = await run(deadlineFor(context, runtime.config.sendMarginMs));
-      metrics.add('critical', 'forwarded', result.delivered);
-      metrics.add('critical', 'sendFailures', result.failed);
-      metrics.add('critical', 'dead', result.dead);
-      const stats = await store.stats({ now: Date.now() });
-      metrics.gauge('critical', 'pending', stats.pending);
-      metrics.gauge('critical', 'oldestPendingAgeMs', stats.oldestPendingAgeMs);
-      metrics.gauge('critical', 'deadEntries', stats.dead);
-      runtime.telemetry.log.info('relay run', { ...result, ...stats });
-      return { ...result, stats };
-    } finally {
-      runtime.telemetry.flush(metrics);
-    }
-  }) as RelayHandler;
-  handler.runtime = runtime;
-  handler.store = store;
-  return handler;
 }

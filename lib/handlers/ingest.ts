@@ -1,3 +1,9 @@
+/**
+ * The ingest functions' core (ingest-logs, ingest-heartbeats; ingest-critical adds its outbox
+ * sink): HTTP (API Gateway v2 / Function URL), CloudWatch Logs and SQS → pipeline → sinks.
+ * ingestDeps(config) builds what the function holds for the container's life; ingestHandler(deps)
+ * is the Lambda handler over them.
+ */
 import type {
   APIGatewayProxyEventV2,
   APIGatewayProxyStructuredResultV2,
@@ -9,23 +15,25 @@ import type {
 import { requireTenantsSource } from '../auth/config';
 import { createHttpAuthenticator, WWW_AUTHENTICATE, type Identity } from '../auth/http-auth';
 import { loaderFor } from '../adapters/aws/tenant-documents';
+import { KafkaClient } from '../adapters/kafka/client';
 import { createTenantDirectory, type TenantDirectory } from '../auth/tenant-source';
-import type { Env } from '../platform/env';
+import type { Config } from '../platform/config';
 import { RequestError, errorMessage } from '../platform/errors';
 import { runPipeline, type PipelineDeps } from '../domain/pipeline';
-import type { RecordStatus } from '../domain/record';
+import type { DecodeResult, RecordStatus } from '../domain/record';
 import { createRouter, type Router } from '../domain/router';
-import { createRuntime, type Runtime, type RuntimeOverrides } from './runtime';
+import { INGEST_ROUTES, type HttpRoute, type IngestFunction } from '../domain/routes';
 import { fireAndForgetSink } from '../sinks/fire-and-forget';
 import type { Sink } from '../domain/sink';
 import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
 import { decodeHttpBody } from '../sources/http-body';
 import { decodeSqs } from '../sources/sqs';
 import { batchItemFailures } from './batch-response';
-import { InvocationMetrics, type Logger } from '../platform/telemetry';
+import type { Logger, Telemetry } from '../platform/telemetry';
+import { invoke, type Invocation } from '../platform/invocation';
 import { tierTopics } from '../domain/tiers';
-import { httpError, httpResponse, parseHttpEvent, type HttpRoute } from './http';
-import { deadlineFor } from '../platform/deadline';
+import { httpError, httpResponse, parseHttpEvent } from './http';
+import { telemetryFor, type HandlerIo } from './runtime';
 
 export type IngestEvent = APIGatewayProxyEventV2 | CloudWatchLogsEvent | SQSEvent;
 
@@ -33,17 +41,52 @@ export interface IngestHandler {
   (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2>;
   (event: CloudWatchLogsEvent, context?: Context): Promise<void>;
   (event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
-  runtime: Runtime;
 }
 
-export interface IngestOptions {
+export type Authenticate = ReturnType<typeof createHttpAuthenticator>;
+
+/** What an ingest function holds for the life of its container. */
+export interface IngestDeps {
+  config: Readonly<Config>;
+  telemetry: Telemetry;
   routes: readonly HttpRoute[];
-  /** Builds the sinks from the runtime; defaults to the fire-and-forget sink for logs + realtime. */
-  sinks?: (runtime: Runtime) => Sink[];
+  authenticate: Authenticate;
+  sinks: readonly Sink[];
+}
+
+/** The parts every ingest function has; the sinks (and what they send through) are the function's own. */
+export interface IngestBase extends Omit<IngestDeps, 'sinks'> {
+  kafka: KafkaClient;
+  /** Releases what the function holds open (Kafka connections; the outbox's client for ingest-critical). */
+  close(): Promise<void>;
+}
+
+export function ingestBase(config: Readonly<Config>, fn: IngestFunction, io: HandlerIo = {}): IngestBase {
+  const telemetry = telemetryFor(config, io);
+  const kafka = new KafkaClient(config.kafka, telemetry.log);
+  return {
+    config,
+    telemetry,
+    routes: [INGEST_ROUTES[fn]],
+    authenticate: createHttpAuthenticator({
+      auth: config.auth,
+      defaultTenant: config.tenant,
+      directory: tenantDirectory(config, telemetry.log),
+      log: telemetry.log,
+    }),
+    kafka,
+    close: () => kafka.disconnect(),
+  };
+}
+
+/** ingest-logs and ingest-heartbeats: fire-and-forget to the logs and realtime tiers. */
+export function ingestDeps(config: Readonly<Config>, fn: 'ingest-logs' | 'ingest-heartbeats', io: HandlerIo = {}): IngestDeps & IngestBase {
+  const base = ingestBase(config, fn, io);
+  return { ...base, sinks: [fireAndForgetSink({ producer: base.kafka.producer('best-effort'), log: base.telemetry.log })] };
 }
 
 /** Where HTTP callers' tenants are looked up; required unless AUTH_MODE=none (fails the cold start otherwise). */
-function tenantDirectory(config: Runtime['config'], log: Logger): TenantDirectory | undefined {
+function tenantDirectory(config: Readonly<Config>, log: Logger): TenantDirectory | undefined {
   const source = requireTenantsSource(config.auth);
   if (!source) return undefined;
   return createTenantDirectory({ load: loaderFor(source, config.auth.region), ttlMs: config.auth.tenantsTtlMs, log });
@@ -53,8 +96,7 @@ function tenantDirectory(config: Runtime['config'], log: Logger): TenantDirector
  * The pipeline for an authenticated tenant: its own ef-tenant header and topic prefix, and its
  * policy checked per record. Routers are cached per tenant (a handful per container).
  */
-function tenantPipelines(runtime: Runtime, sinks: Sink[]): (identity: Identity) => PipelineDeps | undefined {
-  const { config } = runtime;
+function tenantPipelines(config: Readonly<Config>, sinks: readonly Sink[]): (identity: Identity) => PipelineDeps | undefined {
   const routers = new Map<string, Router>();
   return (identity) => {
     if (!identity.policy && identity.tenant === config.tenant) return undefined;
@@ -80,91 +122,68 @@ export function isSqsEvent(event: unknown): event is SQSEvent {
   return Array.isArray(records) && records.length > 0 && records[0]?.eventSource === 'aws:sqs';
 }
 
-/** Builds a handler for HTTP (API Gateway v2 / Function URL) and CloudWatch Logs events. */
-export function createIngestHandler(opts: IngestOptions, env: Env = process.env, overrides: RuntimeOverrides = {}): IngestHandler {
-  const runtime = createRuntime(env, overrides);
-  const { config, telemetry } = runtime;
-  const sinks = opts.sinks?.(runtime) ?? [
-    fireAndForgetSink({ producer: runtime.kafka.producer('best-effort'), log: telemetry.log }),
-  ];
-  const deps: PipelineDeps = { router: runtime.router, sinks };
-  const authenticate = createHttpAuthenticator({
-    auth: config.auth,
-    defaultTenant: config.tenant,
-    directory: tenantDirectory(config, telemetry.log),
-    log: telemetry.log,
-  });
-  const tenantDeps = tenantPipelines(runtime, sinks);
+export function ingestHandler(deps: IngestDeps): IngestHandler {
+  const { config, telemetry, sinks, routes, authenticate } = deps;
+  const log = telemetry.log;
+  const pipeline: PipelineDeps = { router: createRouter({ rules: config.rules, topics: config.topics, tenant: config.tenant }), sinks };
+  const tenantDeps = tenantPipelines(config, sinks);
+  const run = (decoded: DecodeResult, pipe: PipelineDeps, { deadline, metrics }: Invocation) =>
+    runPipeline(decoded, pipe, deadline).then((statuses) => (metrics.addStatuses(statuses), statuses));
 
-  async function http(event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2> {
-    const metrics = new InvocationMetrics();
-    try {
-      const req = parseHttpEvent(event, opts.routes, config.limits);
-      const identity = await authenticate(event, req);
-      const decoded = decodeHttpBody({ ...req, kind: req.route.kind, receivedAt: Date.now() }, config.limits);
-      const statuses = await runPipeline(decoded, tenantDeps(identity) ?? deps, deadlineFor(context, config.sendMarginMs), metrics);
-      return httpResponse(statuses);
-    } catch (err) {
-      if (err instanceof RequestError) {
-        metrics.add('unrouted', 'rejected');
-        telemetry.log.info('request refused', { code: err.code, status: err.statusCode, reason: err.message });
-        return httpError(err, err.statusCode === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {});
+  const http = (event: APIGatewayProxyEventV2, context?: Context) =>
+    invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<APIGatewayProxyStructuredResultV2> => {
+      try {
+        const req = parseHttpEvent(event, routes, config.limits);
+        const identity = await authenticate(event, req);
+        const decoded = decodeHttpBody({ ...req, kind: req.route.kind, receivedAt: Date.now() }, config.limits);
+        return httpResponse(await run(decoded, tenantDeps(identity) ?? pipeline, inv));
+      } catch (err) {
+        if (err instanceof RequestError) {
+          inv.metrics.add('unrouted', 'rejected');
+          log.info('request refused', { code: err.code, status: err.statusCode, reason: err.message });
+          return httpError(err, err.statusCode === 401 ? { 'www-authenticate': WWW_AUTHENTICATE } : {});
+        }
+        log.error('unexpected failure', { error: errorMessage(err) });
+        return httpError(new RequestError(503, 'internal_error', 'unexpected failure; retry later'));
       }
-      telemetry.log.error('unexpected failure', { error: errorMessage(err) });
-      return httpError(new RequestError(503, 'internal_error', 'unexpected failure; retry later'));
-    } finally {
-      telemetry.flush(metrics);
-    }
-  }
+    });
 
   /**
    * CloudWatch Logs invokes asynchronously and retries a failed invocation, which would
    * duplicate what was already sent: so this path never throws, it counts and drops.
    */
-  async function cloudWatch(event: CloudWatchLogsEvent, context?: Context): Promise<RecordStatus[]> {
-    const metrics = new InvocationMetrics();
-    try {
-      const decoded = decodeCloudWatchLogs(event, config.limits);
-      const statuses = await runPipeline(decoded, deps, deadlineFor(context, config.sendMarginMs), metrics);
-      for (const s of statuses.filter((s) => s.status === 'rejected')) {
-        telemetry.log.warn('log event rejected', { index: s.index, reason: s.reason });
+  const cloudWatch = (event: CloudWatchLogsEvent, context?: Context) =>
+    invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<RecordStatus[]> => {
+      try {
+        const statuses = await run(decodeCloudWatchLogs(event, config.limits), pipeline, inv);
+        for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('log event rejected', { index: s.index, reason: s.reason });
+        return statuses;
+      } catch (err) {
+        inv.metrics.add('logs', 'dropped');
+        log.error('CloudWatch Logs envelope dropped', { error: errorMessage(err) });
+        return [];
       }
-      return statuses;
-    } catch (err) {
-      metrics.add('logs', 'dropped');
-      telemetry.log.error('CloudWatch Logs envelope dropped', { error: errorMessage(err) });
-      return [];
-    } finally {
-      telemetry.flush(metrics);
-    }
-  }
+    });
 
   /**
    * SQS redelivers what we list in batchItemFailures: only records the outbox could not take.
    * Anything else thrown here would redeliver the whole batch, so nothing is.
    */
-  async function sqs(event: SQSEvent, context?: Context): Promise<SQSBatchResponse> {
-    const metrics = new InvocationMetrics();
-    try {
-      const decoded = decodeSqs(event, config.limits);
-      const statuses = await runPipeline(decoded, deps, deadlineFor(context, config.sendMarginMs), metrics);
-      for (const s of statuses.filter((s) => s.status === 'rejected')) {
-        telemetry.log.warn('SQS message rejected (not retried)', { messageId: s.itemId, reason: s.reason });
+  const sqs = (event: SQSEvent, context?: Context) =>
+    invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<SQSBatchResponse> => {
+      try {
+        const statuses = await run(decodeSqs(event, config.limits), pipeline, inv);
+        for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('SQS message rejected (not retried)', { messageId: s.itemId, reason: s.reason });
+        return batchItemFailures(statuses);
+      } catch (err) {
+        log.error('SQS batch refused; every message will be redelivered', { error: errorMessage(err) });
+        return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
       }
-      return batchItemFailures(statuses);
-    } catch (err) {
-      telemetry.log.error('SQS batch refused; every message will be redelivered', { error: errorMessage(err) });
-      return { batchItemFailures: event.Records.map((r) => ({ itemIdentifier: r.messageId })) };
-    } finally {
-      telemetry.flush(metrics);
-    }
-  }
+    });
 
-  const handler = (async (event: IngestEvent, context?: Context) => {
+  return (async (event: IngestEvent, context?: Context) => {
     if (isCloudWatchLogsEvent(event)) return void (await cloudWatch(event, context));
     if (isSqsEvent(event)) return sqs(event, context);
     return http(event as APIGatewayProxyEventV2, context);
   }) as IngestHandler;
-  handler.runtime = runtime;
-  return handler;
 }

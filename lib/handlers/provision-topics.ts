@@ -5,10 +5,12 @@
  * what it did. Deleting the custom resource never deletes topics: they hold data.
  */
 import type { Context } from 'aws-lambda';
-import type { Env } from '../platform/env';
+import type { Config } from '../platform/config';
 import type { TopicAdmin } from '../domain/kafka';
 import { provisionTopics } from '../domain/provision';
-import { createRuntime, type Runtime } from './runtime';
+import { KafkaClient } from '../adapters/kafka/client';
+import { createLogger, type Telemetry } from '../platform/telemetry';
+import { telemetryFor, type HandlerIo } from './runtime';
 import { isCustomResourceEvent, runCustomResource, type CustomResourceEvent, type ResponseSender } from './custom-resource';
 
 /** Direct invocation payload (all optional). Custom resource properties use the same names, capitalised. */
@@ -17,9 +19,17 @@ export interface ProvisionRequest {
   mskServerless?: boolean;
 }
 
-export interface ProvisionOverrides {
-  admin?: (runtime: Runtime) => TopicAdmin;
-  send?: ResponseSender;
+export interface ProvisionDeps {
+  config: Readonly<Config>;
+  telemetry: Telemetry;
+  /** A topic admin per run: its connection is closed after each (provisioning is rare). */
+  admin(): TopicAdmin;
+}
+
+export function provisionDeps(config: Readonly<Config>, io: HandlerIo = {}): ProvisionDeps {
+  const telemetry = telemetryFor(config, io);
+  const kafka = new KafkaClient(config.kafka, telemetry.log);
+  return { config, telemetry, admin: () => kafka.admin() };
 }
 
 /** CloudFormation passes every property as a string. */
@@ -34,19 +44,25 @@ function positiveInt(name: string, value: unknown): number | undefined {
   return n;
 }
 
-export function createProvisionTopicsHandler(env: Env = process.env, overrides: ProvisionOverrides = {}) {
-  // Built on first use, not at module load: a configuration error must become a FAILED response,
-  // not an init crash that leaves CloudFormation waiting for an answer that never comes.
-  let runtime: Runtime | undefined;
-  const getRuntime = () => (runtime ??= createRuntime(env));
+/**
+ * `deps` is called on first use, not at module load: a configuration error must become a FAILED
+ * response, not an init crash that leaves CloudFormation waiting for an answer that never comes.
+ */
+export function provisionTopicsHandler(deps: () => ProvisionDeps, opts: { send?: ResponseSender } = {}) {
+  let built: ProvisionDeps | undefined;
+  let requestId: string | undefined;
+  const getDeps = () => {
+    if (!built) (built = deps()).telemetry.startInvocation(requestId);
+    return built;
+  };
 
   async function provision(request: ProvisionRequest) {
-    const rt = getRuntime();
-    const admin = overrides.admin ? overrides.admin(rt) : rt.kafka.admin();
+    const { admin: adminFor, config, telemetry } = getDeps();
+    const admin = adminFor();
     try {
       return await provisionTopics(admin, {
-        prefix: rt.config.topicPrefix,
-        log: rt.telemetry.log,
+        prefix: config.topicPrefix,
+        log: telemetry.log,
         ...(request.partitions && { partitions: request.partitions }),
         ...(request.mskServerless && { mskServerless: true }),
       });
@@ -60,7 +76,7 @@ export function createProvisionTopicsHandler(env: Env = process.env, overrides: 
       return { physicalResourceId: event.PhysicalResourceId ?? `kafka-topics-${event.RequestId}` };
     }
     const props = event.ResourceProperties;
-    const prefix = getRuntime().config.topicPrefix;
+    const prefix = getDeps().config.topicPrefix;
     if (props.TopicPrefix !== undefined && props.TopicPrefix !== prefix) {
       throw new Error(`TopicPrefix ${JSON.stringify(props.TopicPrefix)} differs from the function's TOPIC_PREFIX ${JSON.stringify(prefix)}`);
     }
@@ -75,13 +91,18 @@ export function createProvisionTopicsHandler(env: Env = process.env, overrides: 
     };
   }
 
+  // Used before the config is known (it may be what is wrong): redacted like every other line.
+  const fallbackLog = createLogger({ level: 'info', base: { fn: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'provision-topics' } });
+
   return async (event: unknown, context?: Context) => {
+    requestId = context?.awsRequestId;
+    built?.telemetry.startInvocation(requestId);
     if (isCustomResourceEvent(event)) {
       return runCustomResource(event, {
         work: customResource,
         ...(context && { context }),
-        ...(overrides.send && { send: overrides.send }),
-        log: (msg, fields) => console.log(JSON.stringify({ level: 'info', msg, ...fields })),
+        ...(opts.send && { send: opts.send }),
+        log: (msg, fields) => (built?.telemetry.log ?? fallbackLog).info(msg, fields),
       });
     }
     const req = (event && typeof event === 'object' ? event : {}) as Record<string, unknown>;

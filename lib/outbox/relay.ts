@@ -14,9 +14,6 @@ export interface RelayOptions {
   leaseMs: number;
   /** Attempts after which an entry that keeps failing becomes dead (retriable failures). */
   maxAttempts: number;
-  /** Attempts after which an entry failing permanently (e.g. too large, not authorized) becomes dead. */
-  maxPermanentAttempts?: number;
-  backoffMs?: (attempts: number) => number;
   now?: () => number;
 }
 
@@ -36,8 +33,11 @@ export interface RelayRun {
   lastError?: string;
 }
 
+/** Attempts after which an entry failing permanently (e.g. too large, not authorized) becomes dead. */
+export const MAX_PERMANENT_ATTEMPTS = 3;
+
 /** 1 s, 2 s, 4 s … capped at 5 minutes: a broker outage costs few attempts per hour. */
-export const defaultBackoff = (attempts: number) => Math.min(300_000, 1_000 * 2 ** Math.max(0, attempts - 1));
+export const relayBackoffMs = (attempts: number) => Math.min(300_000, 1_000 * 2 ** Math.max(0, attempts - 1));
 
 /**
  * Claims due entries, sends them with acks=all, tombstones what the broker acknowledged with an
@@ -46,8 +46,6 @@ export const defaultBackoff = (attempts: number) => Math.min(300_000, 1_000 * 2 
  */
 export function outboxRelay(opts: RelayOptions) {
   const now = opts.now ?? Date.now;
-  const backoff = opts.backoffMs ?? defaultBackoff;
-  const maxPermanent = opts.maxPermanentAttempts ?? 3;
 
   return async function runOnce(deadline: number): Promise<RelayRun> {
     const run: RelayRun = { claimed: 0, delivered: 0, failed: 0, dead: 0, stoppedBecause: 'drained' };
@@ -61,7 +59,7 @@ export function outboxRelay(opts: RelayOptions) {
       if (!failures.length) continue;
       run.lastError = failures[0]!.reason;
       for (const { entry, reason, retriable } of failures) {
-        const dead = entry.attempts >= (retriable ? opts.maxAttempts : maxPermanent);
+        const dead = entry.attempts >= (retriable ? opts.maxAttempts : MAX_PERMANENT_ATTEMPTS);
         await recordFailure(entry, reason, dead);
         if (dead) run.dead++;
         else run.failed++;
@@ -106,7 +104,7 @@ export function outboxRelay(opts: RelayOptions) {
 
   async function recordFailure(entry: OutboxEntry, reason: string, dead: boolean) {
     try {
-      await opts.store.recordFailure(entry, { now: now(), reason, retryAt: now() + backoff(entry.attempts), dead });
+      await opts.store.recordFailure(entry, { now: now(), reason, retryAt: now() + relayBackoffMs(entry.attempts), dead });
     } catch (err) {
       // The lease expires on its own, so the entry comes back even if this bookkeeping failed.
       opts.log.warn('could not record relay failure', { id: entry.record.id, error: errorMessage(err) });

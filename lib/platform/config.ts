@@ -1,4 +1,11 @@
-import { readAuthConfig, type AuthConfig } from '../auth/config';
+/**
+ * The one configuration loader. Every function reads the sections it needs, once per container
+ * at init, and every problem of every section is reported together (ConfigError):
+ *   loadConfig          ingest, outbox relay/verify, provision-topics: Kafka + routing + auth (+ outbox)
+ *   loadConsumerConfig  consume-realtime, audit-critical: no Kafka client (the event source mapping polls)
+ *   loadAuthorizerConfig the Lambda authorizer: auth only
+ */
+import { readAuthConfig, requireTenantsSource, type AuthConfig } from '../auth/config';
 import { ConfigError } from './errors';
 import { EnvReader, type Env } from './env';
 import { DEFAULT_LIMITS, type Limits } from '../domain/limits';
@@ -42,10 +49,22 @@ export interface OutboxConfig {
   relayBatchSize: number;
   /** How long a delivered event id stays known, so a client retry is not sent twice. */
   idempotencyTtlSeconds: number;
+  /** outbox-verify audits the events delivered this long ago up to now (the hour since the last run + slack). */
+  verifyWindowMinutes: number;
 }
 
-export interface Config {
+/** What every function reads: its name, where metrics go, how much it logs, its time margin. */
+export interface FunctionConfig {
   functionName: string;
+  metricsNamespace: string;
+  logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Kept free at the end of an invocation: work stops this long before Lambda's deadline. */
+  sendMarginMs: number;
+  /** AWS_REGION, read once for every client that needs it. */
+  region?: string;
+}
+
+export interface Config extends FunctionConfig {
   /** Tenant of records from AWS-internal sources (CloudWatch Logs, SQS) and of HTTP with AUTH_MODE=none. */
   tenant: string;
   auth: Readonly<AuthConfig>;
@@ -55,10 +74,22 @@ export interface Config {
   limits: Readonly<Limits>;
   kafka: Readonly<KafkaConfig>;
   outbox?: Readonly<OutboxConfig>;
-  /** Kept free at the end of an invocation: sends stop this long before Lambda's deadline. */
-  sendMarginMs: number;
-  metricsNamespace: string;
-  logLevel: 'debug' | 'info' | 'warn' | 'error';
+}
+
+function readFunction(e: EnvReader, defaultName = 'edge-forwarder-local'): FunctionConfig {
+  const region = e.string('AWS_REGION');
+  return {
+    functionName: e.string('AWS_LAMBDA_FUNCTION_NAME', defaultName),
+    metricsNamespace: e.string('METRICS_NAMESPACE', 'EdgeForwarder'),
+    logLevel: e.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
+    sendMarginMs: e.int('SEND_MARGIN_MS', 300, 0, 60_000),
+    ...(region && { region }),
+  };
+}
+
+function done<T>(e: EnvReader, config: T): Readonly<T> {
+  if (e.problems.length) throw new ConfigError(e.problems);
+  return deepFreeze(config);
 }
 
 /** Parses and validates the environment once; throws a ConfigError listing every problem. */
@@ -66,10 +97,11 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
   const e = new EnvReader(env);
   const topicPrefix = e.string('TOPIC_PREFIX', 'edge.');
   const topics = tierTopics(topicPrefix);
+  const fn = readFunction(e);
   const config: Config = {
-    functionName: e.string('AWS_LAMBDA_FUNCTION_NAME', 'edge-forwarder-local'),
+    ...fn,
     tenant: e.string('TENANT_ID', 'default'),
-    auth: readAuthConfig(e),
+    auth: readAuthConfig(e, fn.region),
     topicPrefix,
     topics,
     rules: e.json('ROUTING_RULES', parseRules) ?? [],
@@ -82,20 +114,16 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxHeaderBytes: e.int('MAX_HEADER_BYTES', DEFAULT_LIMITS.maxHeaderBytes, 64),
       maxJsonDepth: e.int('MAX_JSON_DEPTH', DEFAULT_LIMITS.maxJsonDepth, 1, 1_000),
     },
-    kafka: readKafka(e),
+    kafka: readKafka(e, fn.region),
     ...readOutbox(e),
-    sendMarginMs: e.int('SEND_MARGIN_MS', 300, 0, 60_000),
-    metricsNamespace: e.string('METRICS_NAMESPACE', 'EdgeForwarder'),
-    logLevel: e.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
   };
   if (!/^[A-Za-z0-9._-]*$/.test(topicPrefix)) {
     e.problems.push(`TOPIC_PREFIX may only contain letters, digits, '.', '_' and '-', got "${topicPrefix}"`);
   }
-  if (e.problems.length) throw new ConfigError(e.problems);
-  return deepFreeze(config);
+  return done(e, config);
 }
 
-function readKafka(e: EnvReader): KafkaConfig {
+function readKafka(e: EnvReader, awsRegion: string | undefined): KafkaConfig {
   const brokers = e.list('KAFKA_BROKERS');
   const mskClusterArn = e.string('MSK_CLUSTER_ARN');
   if (!brokers.length && !mskClusterArn) {
@@ -104,9 +132,11 @@ function readKafka(e: EnvReader): KafkaConfig {
   if (brokers.length && mskClusterArn) e.problems.push('set only one of KAFKA_BROKERS and MSK_CLUSTER_ARN');
   brokers
     .filter((b) => !/^[^\s:]+:\d{1,5}$/.test(b))
-    .forEach((b) => e.problems.push(`KAFKA_BROKERS entry "${b}" is not host:port`));
+    .forEach((b) => {
+      e.problems.push(`KAFKA_BROKERS entry "${b}" is not host:port`);
+    });
   const auth = e.oneOf('KAFKA_AUTH', KAFKA_AUTH_MODES, mskClusterArn ? 'iam' : 'plaintext');
-  const region = e.string('AWS_REGION') ?? mskClusterArn?.split(':')[3];
+  const region = awsRegion ?? mskClusterArn?.split(':')[3];
   if ((auth === 'iam' || mskClusterArn) && !region) e.problems.push('AWS_REGION is required for MSK');
   // Plaintext carries records (and SASL secrets) in the clear: local brokers only, never MSK.
   if (mskClusterArn && auth === 'plaintext') e.problems.push('KAFKA_AUTH=plaintext is for local brokers only; MSK needs tls, scram or iam');
@@ -147,6 +177,7 @@ function readOutbox(e: EnvReader): { outbox?: OutboxConfig } {
     maxAttempts: e.int('OUTBOX_MAX_ATTEMPTS', 24, 1, 1_000),
     relayBatchSize: e.int('RELAY_BATCH_SIZE', 200, 1, 10_000),
     idempotencyTtlSeconds: e.int('OUTBOX_IDEMPOTENCY_TTL_SECONDS', 86_400, 60),
+    verifyWindowMinutes: e.int('OUTBOX_VERIFY_WINDOW_MINUTES', 65, 1, 7 * 24 * 60),
     ...(endpoint && { endpoint }),
   };
   return { outbox };
@@ -156,6 +187,72 @@ function readOutbox(e: EnvReader): { outbox?: OutboxConfig } {
 export function requireOutbox(config: Readonly<Config>): Readonly<OutboxConfig> {
   if (!config.outbox) throw new ConfigError(['OUTBOX_TABLE is required for the critical tier (the DynamoDB outbox table name)']);
   return config.outbox;
+}
+
+export interface DedupeConfig {
+  store: 'dynamodb' | 'memory';
+  tableName?: string;
+  endpoint?: string;
+  /** Event ids are remembered this long; at least the topic's retention, or a late redelivery repeats. */
+  ttlSeconds: number;
+  /**
+   * A claim's lease. Unset: the invocation's remaining time plus 5 s, so a live invocation is
+   * never overtaken and a crashed one blocks its records no longer than it could have run.
+   */
+  leaseMs?: number;
+  /** Key prefix: consumers with different purposes dedupe independently in one table. */
+  scope: string;
+}
+
+export interface ConsumerConfig extends FunctionConfig {
+  /** consume-realtime: one metric per game server (a custom metric each), or only log fields. */
+  serverMetrics: boolean;
+  /** audit-critical only. */
+  dedupe?: DedupeConfig;
+}
+
+/** The Lambda consumers: no KAFKA_BROKERS / MSK_CLUSTER_ARN, the event source mapping polls MSK for them. */
+export function loadConsumerConfig(env: Env = process.env, opts: { dedupe: boolean } = { dedupe: false }): Readonly<ConsumerConfig> {
+  const e = new EnvReader(env);
+  const config: ConsumerConfig = {
+    ...readFunction(e),
+    serverMetrics: e.oneOf('SERVER_METRICS', ['on', 'off'], 'on') === 'on',
+  };
+  if (opts.dedupe) config.dedupe = readDedupe(e);
+  return done(e, config);
+}
+
+function readDedupe(e: EnvReader): DedupeConfig {
+  const store = e.oneOf('DEDUPE_STORE', ['dynamodb', 'memory'], 'dynamodb');
+  const tableName = e.string('DEDUPE_TABLE');
+  if (store === 'dynamodb' && !tableName) {
+    e.problems.push('DEDUPE_TABLE is required (the DynamoDB deduplication table; DEDUPE_STORE=memory for local runs only)');
+  }
+  const endpoint = e.string('DYNAMODB_ENDPOINT');
+  const leaseMs = e.string('DEDUPE_LEASE_MS') !== undefined ? e.int('DEDUPE_LEASE_MS', 0, 1_000) : undefined;
+  return {
+    store,
+    ttlSeconds: e.int('DEDUPE_TTL_SECONDS', 7 * 86_400, 60),
+    ...(leaseMs !== undefined && { leaseMs }),
+    scope: e.string('DEDUPE_SCOPE', 'audit'),
+    ...(tableName && { tableName }),
+    ...(endpoint && { endpoint }),
+  };
+}
+
+export interface AuthorizerConfig extends FunctionConfig {
+  auth: Readonly<AuthConfig>;
+}
+
+/** The authorizer never talks to Kafka: only its own and the auth variables, and a tenant source is required. */
+export function loadAuthorizerConfig(env: Env = process.env): Readonly<AuthorizerConfig> {
+  const e = new EnvReader(env);
+  const fn = readFunction(e, 'edge-forwarder-authorizer');
+  const auth = readAuthConfig(e, fn.region);
+  if (!auth.tenantsSource) e.problems.push('the authorizer needs TENANTS_SOURCE');
+  const config = done(e, { ...fn, auth });
+  requireTenantsSource(config.auth);
+  return config;
 }
 
 function deepFreeze<T>(value: T): T {

@@ -15,12 +15,6 @@ export class EnvReader {
     return raw ? raw : fallback;
   }
 
-  required(name: string, why: string): string {
-    const value = this.string(name);
-    if (value === undefined) this.problems.push(`${name} is required (${why})`);
-    return value ?? '';
-  }
-
   int(name: string, fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
     const raw = this.string(name);
     if (raw === undefined) return fallback;

@@ -22,18 +22,6 @@ export class RequestError extends Error {
   }
 }
 
-/** A produce failed; `retriable` says whether sending the same records again can succeed. */
-export class ProduceError extends Error {
-  override name = 'ProduceError';
-  constructor(
-    message: string,
-    readonly retriable: boolean,
-    override readonly cause?: unknown,
-  ) {
-    super(message);
-  }
-}
-
 /** The outbox store could not do what was asked. */
 export class OutboxError extends Error {
   override name = 'OutboxError';

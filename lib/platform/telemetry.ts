@@ -1,5 +1,4 @@
-import type { RecordStatusKind } from '../domain/record';
-import type { Tier } from '../domain/tiers';
+import { emfLine, type EmfDocument, type InvocationMetrics } from './metrics';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -49,101 +48,42 @@ export function redact(value: unknown, depth = 0): unknown {
 }
 
 /** Structured JSON logs, one object per line, redacted (see redact). */
-export function createLogger(opts: { level: LogLevel; base?: Record<string, unknown>; sink?: LineSink }): Logger {
+export function createLogger(opts: { level: LogLevel; base?: Record<string, unknown> | (() => Record<string, unknown>); sink?: LineSink }): Logger {
   const sink = opts.sink ?? stdout;
   const min = LEVELS[opts.level];
+  const base = typeof opts.base === 'function' ? opts.base : () => opts.base as Record<string, unknown> | undefined;
   const write = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < min) return;
-    sink(JSON.stringify({ level, time: new Date().toISOString(), msg: redactText(msg), ...opts.base, ...(fields && (redact(fields) as Record<string, unknown>)) }));
+    sink(JSON.stringify({ level, time: new Date().toISOString(), msg: redactText(msg), ...base(), ...(fields && (redact(fields) as Record<string, unknown>)) }));
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
 
-export type MetricName = 'received' | RecordStatusKind | 'sendFailures' | 'dead';
-/**
- * Point-in-time values: of the outbox, reported by the relay; of one audit run (outbox-verify:
- * tombstones checked, ids missing from Kafka, 1 when the read was incomplete). Gauges are written
- * even when 0, so "nothing missing" is a data point, not an absence.
- */
-export type GaugeName = 'pending' | 'oldestPendingAgeMs' | 'deadEntries' | 'auditChecked' | 'auditMissing' | 'auditIncomplete';
-type Unit = 'Count' | 'Milliseconds';
-const GAUGE_UNITS: Record<GaugeName, Unit> = {
-  pending: 'Count',
-  oldestPendingAgeMs: 'Milliseconds',
-  deadEntries: 'Count',
-  auditChecked: 'Count',
-  auditMissing: 'Count',
-  auditIncomplete: 'Count',
-};
-
-/** Per-invocation counters and gauges, flushed as one CloudWatch EMF document per tier. */
-export class InvocationMetrics {
-  private readonly counts = new Map<Tier | 'unrouted', Map<MetricName | GaugeName, number>>();
-
-  add(tier: Tier | 'unrouted', metric: MetricName, n = 1): void {
-    if (n === 0) return;
-    const perTier = this.tier(tier);
-    perTier.set(metric, (perTier.get(metric) ?? 0) + n);
-  }
-
-  gauge(tier: Tier, name: GaugeName, value: number): void {
-    this.tier(tier).set(name, value);
-  }
-
-  get(tier: Tier | 'unrouted', metric: MetricName | GaugeName): number {
-    return this.counts.get(tier)?.get(metric) ?? 0;
-  }
-
-  private tier(tier: Tier | 'unrouted') {
-    let perTier = this.counts.get(tier);
-    if (!perTier) this.counts.set(tier, (perTier = new Map()));
-    return perTier;
-  }
-
-  /** EMF documents (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Specification.html). */
-  toEmf(namespace: string, functionName: string, now = Date.now()): string[] {
-    return [...this.counts].map(([tier, metrics]) => {
-      const names = [...metrics.keys()];
-      return JSON.stringify({
-        _aws: {
-          Timestamp: now,
-          CloudWatchMetrics: [
-            {
-              Namespace: namespace,
-              Dimensions: [['FunctionName', 'Tier']],
-              Metrics: names.map((name) => ({ Name: emfName(name), Unit: GAUGE_UNITS[name as GaugeName] ?? 'Count' })),
-            },
-          ],
-        },
-        FunctionName: functionName,
-        Tier: tier,
-        ...Object.fromEntries([...metrics].map(([k, v]) => [emfName(k), v])),
-      });
-    });
-  }
-}
-
-function emfName(metric: string): string {
-  return metric[0]!.toUpperCase() + metric.slice(1);
-}
-
 export interface Telemetry {
   log: Logger;
-  /** Writes the invocation's metrics; called once at the end of every invocation. */
+  /**
+   * Marks the start of an invocation: from here on every line (logs and metrics) carries its
+   * request id. Lambda runs one invocation at a time per container, so one slot is enough.
+   */
+  startInvocation(requestId: string | undefined): void;
+  /** Writes one EMF document (consumers: per topic or game server). */
+  emit(doc: EmfDocument, now?: number): void;
+  /** Writes the invocation's counters, one EMF document per tier; called once at the end of every invocation. */
   flush(metrics: InvocationMetrics): void;
 }
 
-export function createTelemetry(opts: {
-  namespace: string;
-  functionName: string;
-  level: LogLevel;
-  sink?: LineSink;
-}): Telemetry {
+export function createTelemetry(opts: { namespace: string; functionName: string; level: LogLevel; sink?: LineSink }): Telemetry {
   const sink = opts.sink ?? stdout;
+  let requestId: string | undefined;
+  const request = (): Record<string, string> => (requestId === undefined ? {} : { requestId });
   return {
-    log: createLogger({ level: opts.level, base: { fn: opts.functionName }, sink }),
+    log: createLogger({ level: opts.level, base: () => ({ fn: opts.functionName, ...request() }), sink }),
+    startInvocation(id) {
+      requestId = id;
+    },
+    emit: (doc, now) => sink(emfLine(opts.namespace, { ...doc, properties: { ...doc.properties, ...request() } }, now)),
     flush(metrics) {
-      for (const line of metrics.toEmf(opts.namespace, opts.functionName)) sink(line);
+      for (const line of metrics.toEmf(opts.namespace, opts.functionName, request())) sink(line);
     },
   };
 }

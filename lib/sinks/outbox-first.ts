@@ -31,7 +31,7 @@ export function outboxFirstSink(deps: OutboxFirstDeps): Sink {
       const statuses: RecordStatus[] = [];
       const fresh: ForwardRecord[] = [];
       const at = now();
-      let outcomes;
+      let outcomes: Awaited<ReturnType<OutboxStore['put']>>;
       try {
         outcomes = await deps.store.put(records, { now: at, dueAt: at + deps.graceMs, deadline });
       } catch (err) {

@@ -4,7 +4,7 @@
  * Message ids travel as `itemId` so statuses can become `batchItemFailures`.
  */
 import { isUtf8 } from 'node:buffer';
-import type { SQSEvent } from 'aws-lambda';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { errorMessage } from '../platform/errors';
 import type { Limits } from '../domain/limits';
 import type { DecodeResult, SourceRef } from '../domain/record';
@@ -18,19 +18,22 @@ export function decodeSqs(event: SQSEvent, limits: Limits, kind: RecordKind = 'e
   const ctx: RecordContext = { kind, receivedAt: Date.now(), maxRecordBytes: limits.maxRecordBytes, maxJsonDepth: limits.maxJsonDepth };
   const out: DecodeResult = { records: [], rejects: [] };
   messages.forEach((message, index) => {
-    const ref: SourceRef = { source: 'sqs', index, itemId: String(message?.messageId ?? index) };
-    const body = Buffer.from(typeof message?.body === 'string' ? message.body : '', 'utf8');
-    if (body.length > limits.maxRecordBytes) return void out.rejects.push(tooLarge(ref, body.length, limits.maxRecordBytes));
-    if (!isUtf8(body)) return void out.rejects.push(rejectRecord(ref, 'body is not valid UTF-8'));
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body.toString('utf8'));
-    } catch (err) {
-      return void out.rejects.push(rejectRecord(ref, `invalid JSON: ${errorMessage(err)}`));
-    }
-    const outcome = decodeRecordValue(parsed, ref, ctx, typeof parsed === 'object' ? body : undefined);
+    const outcome = decodeMessage(message, { source: 'sqs', index, itemId: String(message?.messageId ?? index) }, ctx, limits.maxRecordBytes);
     if (isReject(outcome)) out.rejects.push(outcome);
     else out.records.push(outcome);
   });
   return out;
+}
+
+function decodeMessage(message: SQSRecord | undefined, ref: SourceRef, ctx: RecordContext, maxRecordBytes: number) {
+  const body = Buffer.from(typeof message?.body === 'string' ? message.body : '', 'utf8');
+  if (body.length > maxRecordBytes) return tooLarge(ref, body.length, maxRecordBytes);
+  if (!isUtf8(body)) return rejectRecord(ref, 'body is not valid UTF-8');
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body.toString('utf8'));
+  } catch (err) {
+    return rejectRecord(ref, `invalid JSON: ${errorMessage(err)}`);
+  }
+  return decodeRecordValue(parsed, ref, ctx, typeof parsed === 'object' ? body : undefined);
 }

@@ -10,7 +10,13 @@ import { after, before, test } from 'node:test';
 import type { TopicAdmin } from '../../lib/domain/kafka';
 import type { TopicSpec } from '../../lib/domain/tiers';
 import { runCustomResource, type CustomResourceEvent, type CustomResourceResponse } from '../../lib/handlers/custom-resource';
-import { createProvisionTopicsHandler } from '../../lib/handlers/provision-topics';
+import { provisionDeps, provisionTopicsHandler } from '../../lib/handlers/provision-topics';
+import { loadConfig } from '../../lib/platform/config';
+import type { Env } from '../../lib/platform/env';
+
+/** provision-topics as functions/provision-topics.ts builds it, with the topic admin replaced. */
+const provisionFunction = (env: Env, parts: { admin?: () => TopicAdmin } = {}) =>
+  provisionTopicsHandler(() => ({ ...provisionDeps(loadConfig(env), { lineSink: () => undefined }), ...parts }));
 
 interface Received {
   method: string;
@@ -74,7 +80,7 @@ const env = { KAFKA_BROKERS: '127.0.0.1:1', TOPIC_PREFIX: 'edge.ci.', LOG_LEVEL:
 test('Create: provisions the tier topics and PUTs SUCCESS with the topic names', async () => {
   received = [];
   const { admin, ensured } = fakeAdmin();
-  const handler = createProvisionTopicsHandler(env, { admin: () => admin });
+  const handler = provisionFunction(env, { admin: () => admin });
   const res = (await handler(event(), context())) as CustomResourceResponse;
   assert.equal(received.length, 1);
   const [r] = received;
@@ -98,7 +104,7 @@ test('Create: provisions the tier topics and PUTs SUCCESS with the topic names',
 test('MSK Serverless: cluster-default replication and only the configs MSK Serverless accepts', async () => {
   received = [];
   const { admin, ensured } = fakeAdmin();
-  const handler = createProvisionTopicsHandler(env, { admin: () => admin });
+  const handler = provisionFunction(env, { admin: () => admin });
   await handler(event({ ResourceProperties: { TopicPrefix: 'edge.ci.', MskServerless: 'true' } }), context());
   assert.equal(received[0]!.body.Status, 'SUCCESS');
   const critical = ensured[0]!.find((s) => s.name === 'edge.ci.critical')!;
@@ -109,7 +115,7 @@ test('MSK Serverless: cluster-default replication and only the configs MSK Serve
 test('a broker error becomes FAILED with the reason, not a hanging stack', async () => {
   received = [];
   const { admin } = fakeAdmin({ fail: 'Connection error: ECONNREFUSED' });
-  const handler = createProvisionTopicsHandler(env, { admin: () => admin });
+  const handler = provisionFunction(env, { admin: () => admin });
   const res = (await handler(event({ RequestType: 'Update', PhysicalResourceId: 'kafka-topics:edge.ci.' }), context())) as CustomResourceResponse;
   assert.equal(res.Status, 'FAILED');
   assert.match(received[0]!.body.Reason, /ECONNREFUSED.*stream-1/);
@@ -118,7 +124,7 @@ test('a broker error becomes FAILED with the reason, not a hanging stack', async
 
 test('a configuration error (no brokers, no cluster ARN) also answers FAILED', async () => {
   received = [];
-  const handler = createProvisionTopicsHandler({ TOPIC_PREFIX: 'edge.ci.' });
+  const handler = provisionFunction({ TOPIC_PREFIX: 'edge.ci.' });
   const res = (await handler(event(), context())) as CustomResourceResponse;
   assert.equal(res.Status, 'FAILED');
   assert.match(received[0]!.body.Reason, /KAFKA_BROKERS|MSK_CLUSTER_ARN/);
@@ -127,7 +133,7 @@ test('a configuration error (no brokers, no cluster ARN) also answers FAILED', a
 test('a TopicPrefix that differs from the function environment is refused', async () => {
   received = [];
   const { admin, ensured } = fakeAdmin();
-  const handler = createProvisionTopicsHandler(env, { admin: () => admin });
+  const handler = provisionFunction(env, { admin: () => admin });
   await handler(event({ ResourceProperties: { TopicPrefix: 'other.' } }), context());
   assert.equal(received[0]!.body.Status, 'FAILED');
   assert.equal(ensured.length, 0);
@@ -135,7 +141,7 @@ test('a TopicPrefix that differs from the function environment is refused', asyn
 
 test('Delete answers SUCCESS without touching the cluster (topics hold data)', async () => {
   received = [];
-  const handler = createProvisionTopicsHandler({}, { admin: () => assert.fail('no admin on Delete') });
+  const handler = provisionFunction({}, { admin: () => assert.fail('no admin on Delete') });
   const res = (await handler(event({ RequestType: 'Delete', PhysicalResourceId: 'kafka-topics:edge.ci.' }), context())) as CustomResourceResponse;
   assert.equal(res.Status, 'SUCCESS');
   assert.equal(received[0]!.body.PhysicalResourceId, 'kafka-topics:edge.ci.');
@@ -166,7 +172,7 @@ test('the response PUT is retried when it fails', async () => {
 test('direct invocation (no ResponseURL) returns the provisioning result', async () => {
   received = [];
   const { admin } = fakeAdmin({ brokers: 1 });
-  const handler = createProvisionTopicsHandler(env, { admin: () => admin });
+  const handler = provisionFunction(env, { admin: () => admin });
   const res = (await handler({ partitions: 2 })) as { results: unknown[]; warnings: string[] };
   assert.equal(res.results.length, 3);
   assert.ok(res.warnings.some((w) => /clamped/.test(w)));

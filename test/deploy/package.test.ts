@@ -9,6 +9,7 @@ import path from 'node:path';
 import { before, test } from 'node:test';
 import { windowGroupPrefix } from '../../lib/adapters/kafka/consumer-admin';
 import { asList, iamStatements, packaged, resourcesOfType, root, TEST_LOG_GROUPS, zipEntries, type CfnResource, type Packaged } from './helpers';
+import { INGEST_ROUTES } from '../../lib/domain/routes';
 
 let pkg: Packaged;
 const fns = () => Object.fromEntries(resourcesOfType(pkg.template, 'AWS::Lambda::Function')) as Record<string, CfnResource>;
@@ -41,7 +42,8 @@ test('serverless package produces a CloudFormation template with every function'
     'OutboxVerifyLambdaFunction',
     'ProvisionTopicsLambdaFunction',
   ]);
-  const types = Object.values(pkg.template.Resources).reduce<Record<string, number>>((acc, r) => ({ ...acc, [r.Type]: (acc[r.Type] ?? 0) + 1 }), {});
+  const types: Record<string, number> = {};
+  for (const r of Object.values(pkg.template.Resources)) types[r.Type] = (types[r.Type] ?? 0) + 1;
   console.log(`# packaged in ${pkg.seconds.toFixed(1)} s${pkg.cached ? ' (template cached; bundles rebuilt)' : ''}: ${path.relative(process.cwd(), pkg.dir)}`);
   console.log(`# ${Object.keys(pkg.template.Resources).length} resources: ${Object.entries(types).map(([t, n]) => `${t} x${n}`).join(', ')}`);
   if (pkg.placeholders.length) console.log(`# placeholder bundles (no functions/<name>.ts yet): ${pkg.placeholders.join(', ')}`);
@@ -192,6 +194,7 @@ test('IAM: the authorizer reads only the tenant source; so do the ingest functio
     'the authorizer can do nothing but read its tenant configuration',
   );
   const role = pkg.template.Resources.AuthorizerRole!.Properties!;
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: a CloudFormation Fn::Sub string, not a template literal
   assert.deepEqual(role.ManagedPolicyArns, [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole' }], 'logs only, no VPC access');
 
   const bySid = Object.fromEntries(authorizer.map((s) => [s.Sid, s]));
@@ -283,6 +286,7 @@ test('timeouts: ingest-critical and the relay end before the outbox grace period
 test('event sources: HTTP routes behind the authorizer, SQS with partial failures, schedule, MSK consumers', () => {
   const routes = resourcesOfType(pkg.template, 'AWS::ApiGatewayV2::Route').map(([, r]) => r.Properties!);
   assert.deepEqual(routes.map((r) => r.RouteKey).sort(), ['POST /v1/events', 'POST /v1/heartbeats', 'POST /v1/logs']);
+  assert.deepEqual(routes.map((r) => r.RouteKey).sort(), Object.values(INGEST_ROUTES).map((r) => `POST ${r.path}`).sort(), 'serverless.yml follows lib/domain/routes.ts');
   // Every route behind the Lambda request authorizer (ingressAuth=lambda, the default).
   const authorizers = resourcesOfType(pkg.template, 'AWS::ApiGatewayV2::Authorizer');
   assert.deepEqual(authorizers.map(([id]) => id), ['HttpApiAuthorizerEdgeAuthorizer']);

@@ -71,7 +71,7 @@ export function spawnConsumer(env: Env): ConsumerChild {
   let stderr = '';
   proc.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let nl;
+    let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
       lines.push(buf.slice(0, nl));
       buf = buf.slice(nl + 1);

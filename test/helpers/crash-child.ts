@@ -10,7 +10,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Producer } from '../../lib/domain/kafka';
-import { createCriticalHandler, createRelayHandler, type CriticalOverrides } from '../../lib/handlers/ingest-critical';
+import type { IngestHandler } from '../../lib/handlers/ingest';
+import { relayDeps, relayHandler } from '../../lib/handlers/outbox-relay';
+import { loadConfig } from '../../lib/platform/config';
+import { criticalFunction } from './functions';
 import type { OutboxStore } from '../../lib/outbox/store';
 import { httpEvent, lambdaContext } from './events';
 
@@ -34,28 +37,28 @@ function wrap<T extends object>(real: T, overrides: Partial<T>): T {
   });
 }
 
-const overrides: CriticalOverrides = {
-  lineSink: () => undefined,
-  store: (real: OutboxStore) =>
-    wrap(real, {
+/** The store and producer with the crash points in front (the same for ingest and relay). */
+const instrumented = (deps: { store: OutboxStore; producer: Producer }) => ({
+  store:
+    wrap(deps.store, {
       put: async (...args: Parameters<OutboxStore['put']>) => {
-        const out = await real.put(...args);
+        const out = await deps.store.put(...args);
         if (crashAt === 'after-persist') await hang('after-persist');
         return out;
       },
     }),
-  producer: (real: Producer) =>
-    wrap(real, {
+  producer:
+    wrap(deps.producer, {
       send: async (...args: Parameters<Producer['send']>) => {
-        const out = await real.send(...args);
+        const out = await deps.producer.send(...args);
         if (out.ok && crashAt === 'after-ack') await hang('after-ack');
         if (out.ok && crashAt === 'relay-after-send') await hang('relay-after-send');
         return out;
       },
     }),
-};
+});
 
-async function ingestOnce(handler: ReturnType<typeof createCriticalHandler>, events: object[]) {
+async function ingestOnce(handler: IngestHandler, events: object[]) {
   const res = await handler(httpEvent({ path: '/v1/events', body: events, contentType: 'application/json' }), lambdaContext({ remainingMs: 10_000 }));
   const body = JSON.parse(res.body as string) as { results: { status: string; id?: string }[] };
   const accepted = body.results.filter((r) => r.status === 'persisted' || r.status === 'forwarded').map((r) => r.id);
@@ -65,7 +68,7 @@ async function ingestOnce(handler: ReturnType<typeof createCriticalHandler>, eve
 
 async function main() {
   if (mode === 'ingest' || mode === 'ingest-loop') {
-    const handler = createCriticalHandler(process.env, overrides);
+    const { handler } = criticalFunction(process.env, undefined, instrumented);
     if (mode === 'ingest') return ingestOnce(handler, JSON.parse(process.env.EF_CHILD_EVENTS ?? '[]'));
     say('READY');
     for (let n = 0; ; n++) {
@@ -73,13 +76,14 @@ async function main() {
       await ingestOnce(handler, batch);
     }
   }
-  const relay = createRelayHandler(process.env, overrides);
+  const deps = relayDeps(loadConfig(process.env), { lineSink: () => undefined });
+  const relay = relayHandler({ ...deps, ...instrumented(deps) });
   say('READY');
   do {
     const run = await relay(undefined, lambdaContext({ remainingMs: 10_000 }));
     say(`RELAYED ${run.delivered}`);
   } while (mode === 'relay-loop');
-  await relay.runtime.kafka.disconnect();
+  await deps.close();
 }
 
 main().then(

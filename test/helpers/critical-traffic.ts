@@ -4,7 +4,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import type { RelayHandler } from '../../lib/handlers/ingest-critical';
+import type { RelayHandler } from '../../lib/handlers/outbox-relay';
+import type { OutboxStore } from '../../lib/outbox/store';
 import type { IngestHandler } from '../../lib/handlers/ingest';
 import type { Env } from '../../lib/platform/env';
 import { drain, sleep, spawnChild, type Child } from './critical';
@@ -84,10 +85,10 @@ export interface Outcome {
 }
 
 /** Drains the outbox with the relay, then counts with kcat what reached the topic. */
-export async function settle(relay: RelayHandler, brokers: string[], topic: string, tally: Tally): Promise<Outcome> {
+export async function settle(relay: RelayHandler, store: OutboxStore, brokers: string[], topic: string, tally: Tally): Promise<Outcome> {
   await sleep(1_100); // grace: fresh entries belong to their ingest invocation
   await drain(relay, 120_000);
-  const stats = await relay.store.stats({ now: Date.now() });
+  const stats = await store.stats({ now: Date.now() });
   const copies = new Map<string, number>();
   for (const m of await consumeAll(brokers, topic)) {
     const id = m.headers['ef-event-id'];

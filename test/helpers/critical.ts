@@ -2,7 +2,7 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { startDynamoLocal, type DynamoLocal } from '../../tools/local-stack/dynamodb';
 import type { Env } from '../../lib/platform/env';
-import type { RelayHandler } from '../../lib/handlers/ingest-critical';
+import type { RelayHandler } from '../../lib/handlers/outbox-relay';
 import { lambdaContext } from './events';
 import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import { functionEnv, TEST_DYNAMODB } from './stack';
@@ -59,7 +59,7 @@ export function spawnChild(mode: 'ingest' | 'ingest-loop' | 'relay' | 'relay-loo
   let buf = '';
   proc.stdout!.on('data', (d: Buffer) => {
     buf += d.toString();
-    let nl;
+    let nl: number;
     while ((nl = buf.indexOf('\n')) >= 0) {
       const line = buf.slice(0, nl);
       buf = buf.slice(nl + 1);

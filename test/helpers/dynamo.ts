@@ -1,13 +1,13 @@
 /**
  * Raw DynamoDB access for outbox tests: looking at items and indexes as stored, which the
  * OutboxStore interface deliberately does not expose. Product code goes through
- * lib/outbox/dynamo-store only.
+ * lib/adapters/outbox/dynamo-store only.
  */
 import { randomBytes } from 'node:crypto';
 import {
   DescribeTableCommand,
   DescribeTimeToLiveCommand,
-  DynamoDBClient,
+  type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
   ScanCommand,

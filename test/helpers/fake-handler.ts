@@ -1,10 +1,11 @@
 /** An ingest handler with a recording sink instead of Kafka: for adapter tests that need no broker. */
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { Env } from '../../lib/platform/env';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import { ingestBase, ingestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import { loadConfig } from '../../lib/platform/config';
 import type { ForwardRecord } from '../../lib/domain/record';
 import { statusOf } from '../../lib/domain/sink';
-import type { HttpRoute } from '../../lib/handlers/http';
+import { INGEST_ROUTES, type HttpRoute } from '../../lib/domain/routes';
 
 export interface RecordingHandler {
   handler: IngestHandler;
@@ -13,31 +14,25 @@ export interface RecordingHandler {
   lines: string[];
 }
 
-export const ALL_ROUTES: readonly HttpRoute[] = [
-  { path: '/v1/logs', kind: 'log' },
-  { path: '/v1/heartbeats', kind: 'heartbeat' },
-  { path: '/v1/events', kind: 'event' },
-];
+export const ALL_ROUTES: readonly HttpRoute[] = Object.values(INGEST_ROUTES);
 
 export function recordingHandler(env: Env, routes: readonly HttpRoute[] = ALL_ROUTES): RecordingHandler {
   const sent: ForwardRecord[] = [];
   const lines: string[] = [];
-  const handler = createIngestHandler(
-    {
-      routes,
-      sinks: () => [
-        {
-          tiers: ['logs', 'realtime', 'critical'],
-          async write(records) {
-            sent.push(...records);
-            return records.map((r) => statusOf(r, 'forwarded'));
-          },
+  const config = loadConfig({ KAFKA_BROKERS: '127.0.0.1:9', LOG_LEVEL: 'debug', AWS_LAMBDA_FUNCTION_NAME: 'test-fn', ...env });
+  const handler = ingestHandler({
+    ...ingestBase(config, 'ingest-logs', { lineSink: (l) => void lines.push(l) }),
+    routes,
+    sinks: [
+      {
+        tiers: ['logs', 'realtime', 'critical'],
+        async write(records) {
+          sent.push(...records);
+          return records.map((r) => statusOf(r, 'forwarded'));
         },
-      ],
-    },
-    { KAFKA_BROKERS: '127.0.0.1:9', LOG_LEVEL: 'debug', AWS_LAMBDA_FUNCTION_NAME: 'test-fn', ...env },
-    { lineSink: (l) => void lines.push(l) },
-  );
+      },
+    ],
+  });
   return { handler, sent, lines };
 }
 

@@ -124,7 +124,7 @@ export function memoryOutbox(): MemoryOutbox {
       calls.recordFailure.push({ id: entry.record.id, attempts: entry.attempts, opts: { ...opts } });
       const item = items.get(entry.record.id);
       // Conditional on state and attempts (the lease token): delivered or re-claimed meanwhile → no-op.
-      if (!item || item.state !== 'pending' || item.entry.attempts !== entry.attempts) return;
+      if (item?.state !== 'pending' || item.entry.attempts !== entry.attempts) return;
       item.entry.lastError = opts.reason;
       if (opts.dead) {
         items.set(entry.record.id, { state: 'dead', entry: { ...item.entry, state: 'dead' }, deadAt: opts.now });
@@ -160,7 +160,7 @@ export function memoryOutbox(): MemoryOutbox {
       let replayed = 0;
       for (const id of targets) {
         const item = items.get(id);
-        if (!item || item.state !== 'dead') continue;
+        if (item?.state !== 'dead') continue;
         // Like the real store: attempts reset, due now, lastError kept for the record.
         items.set(id, { state: 'pending', entry: { ...item.entry, state: 'pending', dueAt: now, attempts: 0 } });
         replayed++;

@@ -22,6 +22,8 @@ export function sharedKafka(): Promise<LocalKafka> {
 }
 
 export const quietLog = createLogger({ level: 'error', sink: () => undefined });
+/** Handler io for functions under test whose telemetry lines nobody reads. */
+export const quiet = { lineSink: () => undefined };
 
 /** A topic prefix no other test uses, so every test reads only its own records. */
 export function uniquePrefix(label: string): string {

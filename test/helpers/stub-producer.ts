@@ -4,9 +4,6 @@ import type { Producer, SendOptions, SendResult, TopicBatch } from '../../lib/do
 export function stubProducer(send: Producer['send']): Producer {
   return {
     instanceId: 'fake',
-    connects: () => 1,
-    bufferedBytes: () => 0,
-    lastFlush: () => undefined,
     disconnect: async () => undefined,
     send,
   };

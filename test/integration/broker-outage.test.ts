@@ -8,7 +8,8 @@ import net from 'node:net';
 import { after, before, test } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import type { IngestBase, IngestHandler } from '../../lib/handlers/ingest';
+import { logsFunction } from '../helpers/functions';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { functionEnv, lineCollector, provision, uniquePrefix } from '../helpers/stack';
@@ -23,17 +24,18 @@ const SLACK_MS = 1_500;
 let kafka: LocalKafka;
 let prefix: string;
 let handler: IngestHandler;
+let handlerDeps: IngestBase | undefined;
 const telemetry = lineCollector();
 
 before(async () => {
   kafka = await startLocalKafka({ name: 'outage', basePort: 19510, log: () => undefined });
   prefix = uniquePrefix('outage');
   await provision(kafka.brokers, prefix, 1);
-  handler = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, functionEnv(kafka.brokers, prefix), { lineSink: telemetry.sink });
+  ({ handler, deps: handlerDeps } = logsFunction(functionEnv(kafka.brokers, prefix), { lineSink: telemetry.sink }));
 });
 
 after(async () => {
-  await handler?.runtime.kafka.disconnect();
+  await handlerDeps?.close();
   await kafka?.stop();
 });
 
@@ -72,7 +74,7 @@ test('a broker that accepts connections but never answers cannot hold an invocat
   const silent = net.createServer((s) => void sockets.push(s)); // accepts, reads nothing, answers nothing
   await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
   const port = (silent.address() as net.AddressInfo).port;
-  const stuck = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, functionEnv([`127.0.0.1:${port}`], prefix), {
+  const { handler: stuck, deps: stuckDeps } = logsFunction(functionEnv([`127.0.0.1:${port}`], prefix), {
     lineSink: () => undefined,
   });
   try {
@@ -85,8 +87,8 @@ test('a broker that accepts connections but never answers cannot hold an invocat
       assert.ok(elapsed <= budget + SLACK_MS, `returned after ${elapsed} ms with a ${budget} ms budget`);
     }
   } finally {
-    sockets.forEach((s) => s.destroy());
+    for (const s of sockets) s.destroy();
     silent.close();
-    void stuck.runtime.kafka.disconnect();
+    void stuckDeps.close();
   }
 });

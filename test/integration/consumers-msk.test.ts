@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { before, test } from 'node:test';
-import { createAuditConsumer } from '../../lib/handlers/audit-critical';
+import { auditDeps, auditHandler } from '../../lib/handlers/audit-critical';
+import { loadConsumerConfig } from '../../lib/platform/config';
 import { ensureDedupeTable } from '../../lib/adapters/dedupe/dynamo-store';
 import { produce } from '../helpers/consumers';
 import { sharedDynamo } from '../helpers/critical';
@@ -36,18 +37,19 @@ test('audit-critical: real records in MSK events, a failure reported per partiti
   await ensureDedupeTable({ endpoint, tableName: table });
   const lines: string[] = [];
   let failOn: string | undefined = stored.find((m) => m.partition === 1 && m.offset === 2)!.headers['ef-event-id'];
-  const handler = createAuditConsumer(
+  const config = loadConsumerConfig(
     { AWS_LAMBDA_FUNCTION_NAME: 'audit-critical', LOG_LEVEL: 'error', DEDUPE_TABLE: table, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1' },
-    {
-      lineSink: (l) => void lines.push(l),
-      sink: {
-        async write(r) {
-          if (r.headers['ef-event-id'] === failOn) throw new Error('audit store throttled');
-          lines.push(JSON.stringify({ audit: { eventId: r.headers['ef-event-id'], producer: r.headers['ef-producer'] } }));
-        },
+    { dedupe: true },
+  );
+  const handler = auditHandler({
+    ...auditDeps(config, { lineSink: (l) => void lines.push(l) }),
+    sink: {
+      async write(r) {
+        if (r.headers['ef-event-id'] === failOn) throw new Error('audit store throttled');
+        lines.push(JSON.stringify({ audit: { eventId: r.headers['ef-event-id'], producer: r.headers['ef-producer'] } }));
       },
     },
-  );
+  });
 
   const first = await handler(mskEvent(inputs), lambdaContext());
   assert.deepEqual(first, { batchItemFailures: [{ itemIdentifier: { partition: `${topic}-1`, offset: 2 } }] });

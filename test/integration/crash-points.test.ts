@@ -7,7 +7,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { DynamoLocal } from '../../tools/local-stack/dynamodb';
-import { createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
+import type { RelayDeps } from '../../lib/handlers/outbox-relay';
+import { relayFunction } from '../helpers/functions';
 import { createDynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { criticalEnv, drain, newOutboxTable, sharedDynamo, sleep, spawnChild, type CrashPoint } from '../helpers/critical';
@@ -16,13 +17,13 @@ import { provision, sharedKafka, uniquePrefix } from '../helpers/stack';
 
 let brokers: string[];
 let ddb: DynamoLocal;
-const relays: RelayHandler[] = [];
+const relays: RelayDeps[] = [];
 
 before(async () => {
   [brokers, ddb] = [(await sharedKafka()).brokers, await sharedDynamo()];
 });
 after(async () => {
-  for (const r of relays) await r.runtime.kafka.disconnect();
+  for (const r of relays) await r.close();
 });
 
 async function freshStack(label: string) {
@@ -30,9 +31,9 @@ async function freshStack(label: string) {
   await provision(brokers, prefix, 3);
   const table = await newOutboxTable(ddb.endpoint, label);
   const env = criticalEnv(brokers, prefix, ddb.endpoint, table);
-  const relay = createRelayHandler(env, { lineSink: () => undefined });
-  relays.push(relay);
-  return { prefix, table, env, relay };
+  const { handler: relay, deps: relayDeps } = relayFunction(env);
+  relays.push(relayDeps);
+  return { prefix, table, env, relay, relayStore: relayDeps.store };
 }
 
 
@@ -48,7 +49,7 @@ for (const [point, expectInKafkaBeforeRelay] of [
   ['after-ack', true],
 ] as [CrashPoint, boolean][]) {
   test(`ingest killed ${point}: the relay delivers every persisted event`, async () => {
-    const { prefix, env, relay } = await freshStack(point);
+    const { prefix, env, relay, relayStore } = await freshStack(point);
     const batch = events(20);
     const child = spawnChild('ingest', env, { crashAt: point, events: batch });
     await child.waitFor(`CRASHPOINT ${point}`);
@@ -57,7 +58,7 @@ for (const [point, expectInKafkaBeforeRelay] of [
 
     const before = await deliveredIds(prefix);
     assert.equal(before.ids.size, expectInKafkaBeforeRelay ? 20 : 0);
-    assert.equal((await relay.store.stats({ now: Date.now() })).pending, 20, 'all 20 are still pending in the outbox');
+    assert.equal((await relayStore.stats({ now: Date.now() })).pending, 20, 'all 20 are still pending in the outbox');
 
     await sleep(1100); // the grace period protects a live ingest from the relay
     await drain(relay);
@@ -69,7 +70,7 @@ for (const [point, expectInKafkaBeforeRelay] of [
 }
 
 test('relay killed after send, before tombstones: another relay run re-delivers once the lease ends', async () => {
-  const { prefix, table, env, relay } = await freshStack('relaykill');
+  const { prefix, table, env, relay, relayStore } = await freshStack('relaykill');
   const batch = events(20);
   const store = createDynamoOutboxStore({ endpoint: ddb.endpoint, tableName: table });
   const route = (e: { id: string }, index: number) => ({
@@ -90,7 +91,7 @@ test('relay killed after send, before tombstones: another relay run re-delivers 
   await child.waitFor('CRASHPOINT relay-after-send');
   await child.kill();
   assert.equal((await deliveredIds(prefix)).ids.size, 20, 'the killed relay had sent them');
-  assert.equal((await relay.store.stats({ now: Date.now() })).pending, 20, 'but not cleared them');
+  assert.equal((await relayStore.stats({ now: Date.now() })).pending, 20, 'but not cleared them');
 
   await sleep(1100); // lease
   await drain(relay);

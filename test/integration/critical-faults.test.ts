@@ -10,14 +10,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
 import type { DynamoLocal } from '../../tools/local-stack/dynamodb';
-import { createCriticalHandler, createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
+import { criticalDeps, criticalHandler } from '../../lib/handlers/ingest-critical';
+import { relayDeps, relayHandler, type RelayHandler } from '../../lib/handlers/outbox-relay';
+import { loadConfig } from '../../lib/platform/config';
 import type { IngestHandler } from '../../lib/handlers/ingest';
 import { criticalEnv, newOutboxTable, sharedDynamo, sleep } from '../helpers/critical';
 import { startProxiedKafka, waitUntil, type ProxiedKafka } from '../helpers/faults';
 import { Tally, postEvents, randomKills, relayLoop, report, settle } from '../helpers/critical-traffic';
 import { RawTable } from '../helpers/dynamo';
 import { lambdaContext } from '../helpers/events';
-import { provision, uniquePrefix } from '../helpers/stack';
+import { provision, quiet, uniquePrefix } from '../helpers/stack';
 
 /** Timer granularity and a loaded 2-core machine; the bound itself (the budget) is the invariant. */
 const SLACK_MS = 1_500;
@@ -41,13 +43,12 @@ async function criticalStack(kafka: { brokers: string[] }, label: string, extra:
   await provision(kafka.brokers, prefix, 3);
   const table = await newOutboxTable(ddb.endpoint, label);
   const env = criticalEnv(kafka.brokers, prefix, ddb.endpoint, table, { KAFKA_REQUEST_TIMEOUT_MS: '2000', ...extra });
-  const ingest: IngestHandler = createCriticalHandler(env, { lineSink: () => undefined });
-  const relay: RelayHandler = createRelayHandler(env, { lineSink: () => undefined });
-  cleanups.push(
-    () => ingest.runtime.kafka.disconnect(),
-    () => relay.runtime.kafka.disconnect(),
-  );
-  return { prefix, table, env, ingest, relay, topic: `${prefix}critical` };
+  const ingestParts = criticalDeps(loadConfig(env), quiet);
+  const relayParts = relayDeps(loadConfig(env), quiet);
+  cleanups.push(ingestParts.close, relayParts.close);
+  const ingest: IngestHandler = criticalHandler(ingestParts);
+  const relay: RelayHandler = relayHandler(relayParts);
+  return { prefix, table, env, ingest, relay, relayStore: relayParts.store, topic: `${prefix}critical` };
 }
 
 describe('a stalled broker (SIGSTOP during sends, then SIGCONT)', () => {
@@ -59,7 +60,7 @@ describe('a stalled broker (SIGSTOP during sends, then SIGCONT)', () => {
 
   for (const mode of MODES) {
     test(`${mode.label} producer: nothing acknowledged is lost, the warm container forwards again`, async () => {
-      const { ingest, relay, topic } = await criticalStack(kafka, `stall-${mode.label}`, {
+      const { ingest, relay, relayStore, topic } = await criticalStack(kafka, `stall-${mode.label}`, {
         KAFKA_CRITICAL_IDEMPOTENT: mode.idempotent,
         KAFKA_REQUEST_TIMEOUT_MS: '1000',
       });
@@ -83,7 +84,7 @@ describe('a stalled broker (SIGSTOP during sends, then SIGCONT)', () => {
         assert.ok(forwarded >= 20, `round ${round}: the warm container forwards again after the stall (${forwarded} of 100)`);
       }
       const { dead } = await relaying.stop();
-      const outcome = await settle(relay, kafka.brokers, topic, tally);
+      const outcome = await settle(relay, relayStore, kafka.brokers, topic, tally);
       report(`stall 12 s ×2, ${mode.label}`, outcome, tally);
       assert.deepEqual(outcome.missing, [], 'every acknowledged event is in the topic');
       assert.equal(dead + outcome.dead, 0, 'no entry dead');
@@ -92,7 +93,7 @@ describe('a stalled broker (SIGSTOP during sends, then SIGCONT)', () => {
   }
 
   test('random SIGKILLs of ingest and relay processes, with random broker stalls between them', async () => {
-    const { env, relay, topic } = await criticalStack(kafka, 'kills-stalls', { KAFKA_REQUEST_TIMEOUT_MS: '1000' });
+    const { env, relay, relayStore, topic } = await criticalStack(kafka, 'kills-stalls', { KAFKA_REQUEST_TIMEOUT_MS: '1000' });
     const tally = new Tally();
     let stalls = 0;
     await randomKills(env, tally, {
@@ -109,14 +110,14 @@ describe('a stalled broker (SIGSTOP during sends, then SIGCONT)', () => {
       },
     });
     assert.ok(tally.acknowledged.size > 0, 'the children acknowledged events before being killed');
-    const outcome = await settle(relay, kafka.brokers, topic, tally);
+    const outcome = await settle(relay, relayStore, kafka.brokers, topic, tally);
     report(`10 random kills, ${stalls} stalls`, outcome, tally);
     assert.deepEqual(outcome.missing, []);
     assert.equal(outcome.dead, 0);
   });
 
   test('an outage longer than many relay runs: nothing dead, all delivered after the broker returns', async () => {
-    const { ingest, relay, topic, table } = await criticalStack(kafka, 'outage');
+    const { ingest, relay, relayStore, topic, table } = await criticalStack(kafka, 'outage');
     const tally = new Tally();
     await kafka.stopBroker(0);
     try {
@@ -139,7 +140,7 @@ describe('a stalled broker (SIGSTOP during sends, then SIGCONT)', () => {
     } finally {
       await kafka.startBroker(0);
     }
-    const outcome = await settle(relay, kafka.brokers, topic, tally);
+    const outcome = await settle(relay, relayStore, kafka.brokers, topic, tally);
     report('outage (≥ 5 relay attempts each)', outcome, tally);
     assert.deepEqual(outcome.missing, []);
     assert.equal(outcome.dead, 0);
@@ -155,7 +156,7 @@ describe('a leader failover on three brokers (SIGKILL, restart, preferred leader
 
   for (const mode of MODES) {
     test(`${mode.label} producer: nothing acknowledged is lost, nothing dead, the warm container recovers`, async () => {
-      const { ingest, relay, topic } = await criticalStack(kafka, `failover-${mode.label}`, { KAFKA_CRITICAL_IDEMPOTENT: mode.idempotent });
+      const { ingest, relay, relayStore, topic } = await criticalStack(kafka, `failover-${mode.label}`, { KAFKA_CRITICAL_IDEMPOTENT: mode.idempotent });
       const tally = new Tally();
       assert.ok((await postEvents(ingest, 20, 4_000, tally)).statuses.every((s) => s.status === 'forwarded'), 'warm-up');
       const relaying = relayLoop(relay);
@@ -180,7 +181,7 @@ describe('a leader failover on three brokers (SIGKILL, restart, preferred leader
       for (let i = 0; i < 3; i++) forwarded += (await postEvents(ingest, 20, 4_000, tally)).statuses.filter((s) => s.status === 'forwarded').length;
       assert.ok(forwarded >= 50, `the warm container forwards after the failover (${forwarded} of 60)`);
       const { dead } = await relaying.stop();
-      const outcome = await settle(relay, kafka.brokers, topic, tally);
+      const outcome = await settle(relay, relayStore, kafka.brokers, topic, tally);
       report(`failover, ${mode.label}`, outcome, tally);
       assert.deepEqual(outcome.missing, [], 'every acknowledged event is in the topic');
       assert.equal(dead + outcome.dead, 0, 'no entry dead on a healthy cluster');
@@ -189,7 +190,7 @@ describe('a leader failover on three brokers (SIGKILL, restart, preferred leader
   }
 
   test('random SIGKILLs of ingest and relay processes while a broker is killed, restarted and leadership moved back', async () => {
-    const { env, relay, topic } = await criticalStack(kafka, 'kills-failover');
+    const { env, relay, relayStore, topic } = await criticalStack(kafka, 'kills-failover');
     const tally = new Tally();
     await randomKills(env, tally, {
       iterations: 8,
@@ -204,7 +205,7 @@ describe('a leader failover on three brokers (SIGKILL, restart, preferred leader
       },
     });
     assert.ok(tally.acknowledged.size > 0, 'the children acknowledged events before being killed');
-    const outcome = await settle(relay, kafka.brokers, topic, tally);
+    const outcome = await settle(relay, relayStore, kafka.brokers, topic, tally);
     report('8 random kills across a failover', outcome, tally);
     assert.deepEqual(outcome.missing, []);
     assert.equal(outcome.dead, 0);
@@ -219,7 +220,7 @@ describe('a black-holed, then throttled link between the functions and the broke
   });
 
   test('nothing acknowledged is lost; the warm container forwards again once the link is back', async () => {
-    const { ingest, relay, topic } = await criticalStack(link, 'link', { KAFKA_REQUEST_TIMEOUT_MS: '1000' });
+    const { ingest, relay, relayStore, topic } = await criticalStack(link, 'link', { KAFKA_REQUEST_TIMEOUT_MS: '1000' });
     const tally = new Tally();
     assert.ok((await postEvents(ingest, 20, 4_000, tally)).statuses.every((s) => s.status === 'forwarded'), 'warm-up');
     const relaying = relayLoop(relay);
@@ -238,7 +239,7 @@ describe('a black-holed, then throttled link between the functions and the broke
     for (let i = 0; i < 4; i++) await postEvents(ingest, 50, 3_000, tally);
     link.proxy.throttle(undefined);
     const { dead } = await relaying.stop();
-    const outcome = await settle(relay, link.brokers, topic, tally);
+    const outcome = await settle(relay, relayStore, link.brokers, topic, tally);
     report('black hole (drop, hold) + 16 KB/s throttle', outcome, tally);
     assert.deepEqual(outcome.missing, []);
     assert.equal(dead + outcome.dead, 0);

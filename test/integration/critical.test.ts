@@ -7,13 +7,14 @@ import { after, before, describe, test } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2, SQSEvent } from 'aws-lambda';
 import { startDynamoLocal, type DynamoLocal } from '../../tools/local-stack/dynamodb';
 import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
-import { createCriticalHandler, createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
+import type { OutboxStore } from '../../lib/outbox/store';
+import { criticalFunction, relayFunction } from '../helpers/functions';
 import type { IngestHandler } from '../../lib/handlers/ingest';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { criticalEnv, drain, newOutboxTable, sharedDynamo, sleep } from '../helpers/critical';
 import { RawTable } from '../helpers/dynamo';
-import { lineCollector, provision, sharedKafka, uniquePrefix } from '../helpers/stack';
+import { lineCollector, provision, quiet, sharedKafka, uniquePrefix } from '../helpers/stack';
 
 type Result = { index: number; status: string; id?: string; reason?: string };
 const resultsOf = (res: APIGatewayProxyStructuredResultV2) => (JSON.parse(res.body as string) as { results: Result[] }).results;
@@ -22,7 +23,7 @@ const post = (h: IngestHandler, body: object[], remainingMs = 10_000) =>
   h(httpEvent({ path: '/v1/events', body, contentType: 'application/json' }), lambdaContext({ remainingMs }));
 
 
-const cleanup: (() => Promise<unknown> | void)[] = [];
+const cleanup: (() => unknown)[] = [];
 after(async () => {
   for (const c of cleanup.reverse()) await c();
 });
@@ -31,7 +32,7 @@ describe('critical tier on a healthy stack', () => {
   let brokers: string[];
   let ddb: DynamoLocal;
   let ingest: IngestHandler;
-  let relay: RelayHandler;
+  let relayStore: OutboxStore;
   let prefix: string;
   let table: string;
   const telemetry = lineCollector();
@@ -41,9 +42,10 @@ describe('critical tier on a healthy stack', () => {
     prefix = uniquePrefix('crit');
     await provision(brokers, prefix);
     table = await newOutboxTable(ddb.endpoint, 'crit');
-    ingest = createCriticalHandler(criticalEnv(brokers, prefix, ddb.endpoint, table), { lineSink: telemetry.sink });
-    relay = createRelayHandler(criticalEnv(brokers, prefix, ddb.endpoint, table), { lineSink: () => undefined });
-    cleanup.push(() => ingest.runtime.kafka.disconnect(), () => relay.runtime.kafka.disconnect());
+    const critical = criticalFunction(criticalEnv(brokers, prefix, ddb.endpoint, table), { lineSink: telemetry.sink });
+    const relayFn = relayFunction(criticalEnv(brokers, prefix, ddb.endpoint, table));
+    [ingest, relayStore] = [critical.handler, relayFn.deps.store];
+    cleanup.push(critical.deps.close, relayFn.deps.close);
   });
 
   test('events are persisted, sent with acks=all, and leave only tombstones behind', async () => {
@@ -54,7 +56,7 @@ describe('critical tier on a healthy stack', () => {
     const arrived = await consumeAll(brokers, `${prefix}critical`);
     assert.deepEqual(arrived.map((m) => m.headers['ef-event-id']).sort(), batch.map((e) => e.id).sort());
     assert.ok(arrived.every((m) => m.headers['ef-source'] === 'http' && m.headers['ef-tenant'] === 'studio-test'));
-    const stats = await relay.store.stats({ now: Date.now() });
+    const stats = await relayStore.stats({ now: Date.now() });
     assert.equal(stats.pending, 0);
     const raw = RawTable.forEndpoint(ddb.endpoint, table);
     const item = await raw.get(batch[0]!.id);
@@ -117,19 +119,19 @@ describe('critical tier on a healthy stack', () => {
     // Ingest with a producer that always fails: everything stays pending for the relays.
     // A lease far longer than a batch takes: duplicates can then only come from a broken claim.
     const env = criticalEnv(brokers, p, ddb.endpoint, t, { RELAY_BATCH_SIZE: '25', OUTBOX_LEASE_MS: '30000' });
-    const parked = createCriticalHandler(env, {
-      lineSink: () => undefined,
-      producer: (real) => ({ ...real, instanceId: real.instanceId, send: async () => ({ ok: false, reason: 'parked for the test', retriable: true }) }),
-    });
+    const { handler: parked, deps: parkedDeps } = criticalFunction(env, quiet, ({ producer: real }) => ({
+      producer: { ...real, instanceId: real.instanceId, send: async () => ({ ok: false, reason: 'parked for the test', retriable: true }) },
+    }));
+    cleanup.push(parkedDeps.close);
     const batch = events(300);
     for (let i = 0; i < 300; i += 100) {
       const res = await post(parked, batch.slice(i, i + 100));
       assert.deepEqual(new Set(resultsOf(res).map((r) => r.status)), new Set(['persisted']));
     }
     await sleep(1100); // grace
-    const r1 = createRelayHandler(env, { lineSink: () => undefined });
-    const r2 = createRelayHandler(env, { lineSink: () => undefined });
-    cleanup.push(() => r1.runtime.kafka.disconnect(), () => r2.runtime.kafka.disconnect());
+    const { handler: r1, deps: r1Deps } = relayFunction(env);
+    const { handler: r2, deps: r2Deps } = relayFunction(env);
+    cleanup.push(() => r1Deps.close(), () => r2Deps.close());
     const [a, b] = await Promise.all([r1(undefined, lambdaContext()), r2(undefined, lambdaContext())]);
     const arrived = await consumeAll(brokers, `${p}critical`);
     const dups = duplicateIds(arrived);
@@ -139,7 +141,7 @@ describe('critical tier on a healthy stack', () => {
     assert.equal(dups.size, 0, 'conditional claims keep two healthy relays from sending the same entry');
     assert.equal(a.delivered + b.delivered, 300);
     assert.ok(a.delivered > 0 && b.delivered > 0, 'both relays did work');
-    assert.equal((await r1.store.stats({ now: Date.now() })).pending, 0);
+    assert.equal((await r1Deps.store.stats({ now: Date.now() })).pending, 0);
   });
 });
 
@@ -154,9 +156,9 @@ describe('critical tier with the broker down', () => {
     await provision(kafka.brokers, prefix, 1);
     const table = await newOutboxTable(ddb.endpoint, 'critdown');
     const env = criticalEnv(kafka.brokers, prefix, ddb.endpoint, table, { OUTBOX_MAX_ATTEMPTS: '5' });
-    const ingest = createCriticalHandler(env, { lineSink: () => undefined });
-    const relay = createRelayHandler(env, { lineSink: () => undefined });
-    cleanup.push(() => ingest.runtime.kafka.disconnect(), () => relay.runtime.kafka.disconnect());
+    const { handler: ingest, deps: ingestDeps } = criticalFunction(env);
+    const { handler: relay, deps: relayDeps } = relayFunction(env);
+    cleanup.push(() => ingestDeps.close(), () => relayDeps.close());
     await post(ingest, events(1)); // connect while the broker is up
 
     await kafka.stopBroker(0);
@@ -175,7 +177,7 @@ describe('critical tier with the broker down', () => {
     }
     await kafka.startBroker(0);
     await drain(relay, 60_000);
-    const stats = await relay.store.stats({ now: Date.now() });
+    const stats = await relayDeps.store.stats({ now: Date.now() });
     assert.deepEqual([stats.pending, stats.dead], [0, 0]);
     const arrived = await consumeAll(kafka.brokers, `${prefix}critical`);
     const seen = new Set(arrived.map((m) => m.headers['ef-event-id']));
@@ -192,8 +194,8 @@ describe('critical tier with DynamoDB down', () => {
     const prefix = uniquePrefix('ddbdown');
     await provision(brokers, prefix, 1);
     const table = await newOutboxTable(ddb.endpoint, 'ddbdown');
-    const ingest = createCriticalHandler(criticalEnv(brokers, prefix, ddb.endpoint, table), { lineSink: () => undefined });
-    cleanup.push(() => ingest.runtime.kafka.disconnect());
+    const { handler: ingest, deps: ingestDeps } = criticalFunction(criticalEnv(brokers, prefix, ddb.endpoint, table));
+    cleanup.push(() => ingestDeps.close());
     await ddb.kill();
 
     const res = await post(ingest, events(10), 8_000);

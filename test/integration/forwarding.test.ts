@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import { createGzip } from 'node:zlib';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import type { IngestBase, IngestHandler } from '../../lib/handlers/ingest';
+import { logsFunction } from '../helpers/functions';
 import { cloudWatchLogsEvent, gzip, httpEvent, lambdaContext, ndjson } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { functionEnv, lineCollector, provision, sharedKafka, uniquePrefix } from '../helpers/stack';
@@ -29,17 +30,18 @@ async function gzipBomb(mb: number): Promise<Buffer> {
 let brokers: string[];
 let prefix: string;
 let logs: IngestHandler;
+let logsDeps: IngestBase | undefined;
 const telemetry = lineCollector();
 
 before(async () => {
   brokers = (await sharedKafka()).brokers;
   prefix = uniquePrefix('fwd');
   await provision(brokers, prefix);
-  logs = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, functionEnv(brokers, prefix), { lineSink: telemetry.sink });
+  ({ handler: logs, deps: logsDeps } = logsFunction(functionEnv(brokers, prefix), { lineSink: telemetry.sink }));
 });
 
 after(async () => {
-  await logs?.runtime.kafka.disconnect();
+  await logsDeps?.close();
 });
 
 describe('HTTP → Kafka', () => {
@@ -71,7 +73,7 @@ describe('HTTP → Kafka', () => {
     assert.equal(a.headers['ef-source'], 'http');
     assert.equal(a.headers['ef-tenant'], 'studio-test');
     assert.deepEqual(Object.keys(a.headers).sort(), ['ef-event-id', 'ef-producer', 'ef-seq', 'ef-source', 'ef-tenant']);
-    assert.equal(a.headers['ef-producer'], logs.runtime.kafka.producer('best-effort').instanceId);
+    assert.equal(a.headers['ef-producer'], logsDeps!.kafka.producer('best-effort').instanceId);
     const plain = byId.get(body.results[0]!.id!)!;
     assert.equal(plain.value, 'plain log line');
     assert.equal(plain.key, null);
@@ -85,7 +87,7 @@ describe('HTTP → Kafka', () => {
   test('one malformed NDJSON line among 1,000: rejected with its index, the other 999 arrive', async () => {
     const p = uniquePrefix('ndjson');
     await provision(brokers, p);
-    const handler = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, functionEnv(brokers, p), { lineSink: () => undefined });
+    const { handler, deps: handlerDeps } = logsFunction(functionEnv(brokers, p));
     try {
       const lines = Array.from({ length: 1000 }, (_, i) => (i === 417 ? '{"msg": broken' : JSON.stringify({ n: i, msg: 'x'.repeat(150) })));
       const res = await handler(httpEvent({ path: '/v1/logs', body: ndjson(lines), contentType: 'application/x-ndjson' }), lambdaContext());
@@ -101,7 +103,7 @@ describe('HTTP → Kafka', () => {
       assert.equal(ns.has(417), false);
       assert.equal(ns.size, 999);
     } finally {
-      await handler.runtime.kafka.disconnect();
+      await handlerDeps.close();
     }
   });
 
@@ -131,7 +133,7 @@ describe('HTTP → Kafka', () => {
   });
 
   test('the producer connection is reused across invocations', async () => {
-    const producer = logs.runtime.kafka.producer('best-effort');
+    const producer = logsDeps!.kafka.producer('best-effort');
     const before = producer.connects();
     for (let i = 0; i < 20; i++) {
       const res = await logs(httpEvent({ path: '/v1/logs', body: [`line ${i}`], contentType: 'application/json' }), lambdaContext());
@@ -146,7 +148,7 @@ describe('CloudWatch Logs subscription → Kafka', () => {
   test('log events land in the logs topic keyed by group and stream; CONTROL_MESSAGE is ignored', async () => {
     const p = uniquePrefix('cwl');
     await provision(brokers, p);
-    const handler = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, functionEnv(brokers, p), { lineSink: () => undefined });
+    const { handler, deps: handlerDeps } = logsFunction(functionEnv(brokers, p));
     try {
       await handler(cloudWatchLogsEvent({ control: true, messages: [] }), lambdaContext());
       await handler(
@@ -162,7 +164,7 @@ describe('CloudWatch Logs subscription → Kafka', () => {
       assert.ok(arrived.every((m) => m.headers['ef-source'] === 'cloudwatch-logs'));
       assert.equal(duplicateIds(arrived).size, 0);
     } finally {
-      await handler.runtime.kafka.disconnect();
+      await handlerDeps.close();
     }
   });
 });

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import type { Env } from '../../lib/platform/env';
-import { createIngestHandler } from '../../lib/handlers/ingest';
+import { logsFunction } from '../helpers/functions';
 import { KafkaClient } from '../../lib/adapters/kafka/client';
 import { loadConfig } from '../../lib/platform/config';
 import type { ForwardRecord } from '../../lib/domain/record';
@@ -52,18 +52,18 @@ async function countingProxy(targetPort: number) {
 
 function logsHandler(env: Env) {
   const lines: string[] = [];
-  const handler = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, env, { lineSink: (l) => void lines.push(l) });
-  return { handler, lines };
+  const { handler, deps } = logsFunction(env, { lineSink: (l) => void lines.push(l) });
+  return { handler, deps, lines };
 }
 
 async function post(env: Env, messages: string[]) {
-  const { handler, lines } = logsHandler(env);
+  const { handler, deps, lines } = logsHandler(env);
   const started = Date.now();
   try {
     const res = await handler(httpEvent({ path: '/v1/logs', body: messages.map((m) => ({ msg: m })) }), lambdaContext({ remainingMs: 15_000 }));
     return { ms: Date.now() - started, body: JSON.parse(String(res.body)) as { forwarded: number; dropped: number; results: { reason?: string }[] }, lines };
   } finally {
-    await handler.runtime.kafka.disconnect();
+    await deps.close();
   }
 }
 

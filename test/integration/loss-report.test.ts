@@ -13,7 +13,8 @@ import { promisify } from 'node:util';
 import { after, before, test } from 'node:test';
 import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
 import type { LossReport } from '../../lib/consume/loss';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import type { IngestBase, IngestHandler } from '../../lib/handlers/ingest';
+import { heartbeatsFunction } from '../helpers/functions';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll } from '../helpers/kcat';
 import { functionEnv, provision, uniquePrefix } from '../helpers/stack';
@@ -25,7 +26,7 @@ const BATCH = 20;
 let kafka: LocalKafka;
 let prefix: string;
 let topic: string;
-const handlers: IngestHandler[] = [];
+const started: IngestBase[] = [];
 
 before(async () => {
   kafka = await startLocalKafka({ name: 'loss', basePort: 19570, log: () => undefined });
@@ -34,14 +35,15 @@ before(async () => {
   await provision(kafka.brokers, prefix, 3);
 });
 after(async () => {
-  for (const h of handlers) await h.runtime.kafka.disconnect();
+  for (const deps of started) await deps.close();
   await kafka?.stop();
 });
 
-function heartbeatHandler(): IngestHandler {
-  const h = createIngestHandler({ routes: [{ path: '/v1/heartbeats', kind: 'heartbeat' }] }, functionEnv(kafka.brokers, prefix), { lineSink: () => undefined });
-  handlers.push(h);
-  return h;
+/** A heartbeats function (a container of its own) and the id of its producer. */
+function heartbeatHandler(): { handler: IngestHandler; producerId: string } {
+  const { handler, deps } = heartbeatsFunction(functionEnv(kafka.brokers, prefix));
+  started.push(deps);
+  return { handler, producerId: deps.kafka.producer('best-effort').instanceId };
 }
 
 /** One invocation with BATCH heartbeats; returns how many the handler reported forwarded. */
@@ -76,7 +78,7 @@ async function leadersBack(): Promise<void> {
 test('heartbeats lost in a broker crash appear as exactly that many sequence gaps; replays appear as duplicates', async () => {
   const first = heartbeatHandler();
   let forwardedBefore = 0;
-  for (let i = 0; i < 10; i++) forwardedBefore += await send(first, `before-${i}`);
+  for (let i = 0; i < 10; i++) forwardedBefore += await send(first.handler, `before-${i}`);
   assert.equal(forwardedBefore, 200);
   await new Promise((r) => setTimeout(r, 1_000)); // let the broker append them
 
@@ -84,7 +86,7 @@ test('heartbeats lost in a broker crash appear as exactly that many sequence gap
   process.kill(pid, 'SIGSTOP');
   let lost = 0;
   try {
-    for (let i = 0; i < 3; i++) lost += await send(first, `lost-${i}`);
+    for (let i = 0; i < 3; i++) lost += await send(first.handler, `lost-${i}`);
   } finally {
     await kafka.killBroker(0); // SIGKILL of the frozen broker: what sat in its socket buffers is gone
   }
@@ -96,8 +98,8 @@ test('heartbeats lost in a broker crash appear as exactly that many sequence gap
   // container's producer starts its own sequence at 0.
   const second = heartbeatHandler();
   let forwardedAfter = 0;
-  for (let i = 0; i < 3; i++) forwardedAfter += await send(first, `after-${i}`);
-  for (let i = 0; i < 2; i++) forwardedAfter += await send(second, `new-${i}`);
+  for (let i = 0; i < 3; i++) forwardedAfter += await send(first.handler, `after-${i}`);
+  for (let i = 0; i < 2; i++) forwardedAfter += await send(second.handler, `new-${i}`);
   assert.equal(forwardedAfter, 100);
   await new Promise((r) => setTimeout(r, 500));
 
@@ -117,8 +119,8 @@ test('heartbeats lost in a broker crash appear as exactly that many sequence gap
   assert.equal(t!.missing, knownLoss, 'the report finds exactly the heartbeats the broker never stored');
   assert.equal(t!.duplicateSeqs, 0);
   assert.equal(t!.duplicateEventIds, 0);
-  const p1 = t!.producers.find((p) => p.producer === first.runtime.kafka.producer('best-effort').instanceId)!;
-  const p2 = t!.producers.find((p) => p.producer === second.runtime.kafka.producer('best-effort').instanceId)!;
+  const p1 = t!.producers.find((p) => p.producer === first.producerId)!;
+  const p2 = t!.producers.find((p) => p.producer === second.producerId)!;
   assert.deepEqual([p1.records, p1.firstSeq, p1.lastSeq, p1.missing, p1.gaps], [260, 0, 319, 60, [[200, 259]]]);
   assert.deepEqual([p2.records, p2.firstSeq, p2.lastSeq, p2.missing], [40, 0, 39, 0]);
   assert.ok(Math.abs(t!.lossRate - 60 / 360) < 1e-9);

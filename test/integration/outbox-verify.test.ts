@@ -14,9 +14,9 @@ import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadConfig } from '../../lib/platform/config';
 import type { Env } from '../../lib/platform/env';
 import { KafkaConsumerClient } from '../../lib/adapters/kafka/consumer-admin';
-import { createCriticalHandler } from '../../lib/handlers/ingest-critical';
-import type { IngestHandler } from '../../lib/handlers/ingest';
-import { AuditIncompleteError, createOutboxVerifyHandler } from '../../lib/handlers/outbox-verify';
+import type { IngestBase, IngestHandler } from '../../lib/handlers/ingest';
+import { AuditIncompleteError, verifyDeps, verifyHandler } from '../../lib/handlers/outbox-verify';
+import { criticalFunction } from '../helpers/functions';
 import { createDynamoOutboxStore, type DynamoOutboxStore } from '../../lib/adapters/outbox/dynamo-store';
 import { criticalEnv, newOutboxTable, sharedDynamo } from '../helpers/critical';
 import { httpEvent, lambdaContext } from '../helpers/events';
@@ -33,6 +33,7 @@ let topic: string;
 let env: Env;
 let store: DynamoOutboxStore;
 let ingest: IngestHandler;
+let ingestDeps: IngestBase;
 let arrived: ConsumedMessage[];
 
 async function verify(...args: string[]) {
@@ -59,7 +60,7 @@ before(async () => {
   const table = await newOutboxTable(endpoint, 'verify');
   env = criticalEnv(brokers, prefix, endpoint, table);
   store = createDynamoOutboxStore({ endpoint, tableName: table });
-  ingest = createCriticalHandler(env, { lineSink: () => undefined });
+  ({ handler: ingest, deps: ingestDeps } = criticalFunction(env));
 
   const events = Array.from({ length: EVENTS }, (_, i) => ({ id: randomUUID(), type: 'purchase', key: `player-${i % 4}`, note: PAYLOAD_MARKER }));
   const res = (await ingest(httpEvent({ path: '/v1/events', body: events, contentType: 'application/json' }), lambdaContext())) as APIGatewayProxyStructuredResultV2;
@@ -71,7 +72,7 @@ before(async () => {
 
 after(async () => {
   store.close();
-  await ingest.runtime.kafka.disconnect();
+  await ingestDeps.close();
 });
 
 test('tombstones record where the broker put each event (checked with kcat)', async () => {
@@ -147,7 +148,7 @@ test('verify: a tombstone at an offset holding another event, and one past the p
 
 test('the scheduled handler: metrics for the real window, and an unfinished read fails loudly', async () => {
   const telemetry = lineCollector();
-  const handler = createOutboxVerifyHandler(env, { lineSink: telemetry.sink });
+  const handler = verifyHandler(verifyDeps(loadConfig(env), { lineSink: telemetry.sink }));
   const report = await handler(undefined, lambdaContext({ remainingMs: 60_000 }));
   assert.equal(report.complete, true);
   assert.equal(report.present, EVENTS);
@@ -158,7 +159,7 @@ test('the scheduled handler: metrics for the real window, and an unfinished read
 
   // No time left for the read (the invocation's last 10 s are kept for cleanup): incomplete, thrown.
   const late = lineCollector();
-  const hurried = createOutboxVerifyHandler(env, { lineSink: late.sink });
+  const hurried = verifyHandler(verifyDeps(loadConfig(env), { lineSink: late.sink }));
   await assert.rejects(hurried(undefined, lambdaContext({ remainingMs: 5_000 })), AuditIncompleteError);
   assert.equal(late.metric('critical', 'AuditIncomplete'), 1);
 });

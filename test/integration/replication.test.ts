@@ -8,8 +8,9 @@ import { randomUUID } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { startLocalKafka, type LocalKafka } from '../../tools/local-stack/kafka';
-import { createCriticalHandler, createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
-import type { IngestHandler } from '../../lib/handlers/ingest';
+import type { RelayDeps, RelayHandler } from '../../lib/handlers/outbox-relay';
+import type { IngestBase, IngestHandler } from '../../lib/handlers/ingest';
+import { criticalFunction, relayFunction } from '../helpers/functions';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll, duplicateIds } from '../helpers/kcat';
 import { criticalEnv, drain, newOutboxTable, sharedDynamo, sleep } from '../helpers/critical';
@@ -18,6 +19,8 @@ import { provision, uniquePrefix } from '../helpers/stack';
 let kafka: LocalKafka;
 let ingest: IngestHandler;
 let relay: RelayHandler;
+let ingestDeps: IngestBase | undefined;
+let relayDeps: RelayDeps | undefined;
 let prefix: string;
 const sent: string[] = [];
 
@@ -39,13 +42,13 @@ before(async () => {
   const ddb = await sharedDynamo();
   const table = await newOutboxTable(ddb.endpoint, 'repl');
   const env = criticalEnv(kafka.brokers, prefix, ddb.endpoint, table, { KAFKA_REQUEST_TIMEOUT_MS: '3000' });
-  ingest = createCriticalHandler(env, { lineSink: () => undefined });
-  relay = createRelayHandler(env, { lineSink: () => undefined });
+  ({ handler: ingest, deps: ingestDeps } = criticalFunction(env));
+  ({ handler: relay, deps: relayDeps } = relayFunction(env));
 });
 
 after(async () => {
-  await ingest?.runtime.kafka.disconnect();
-  await relay?.runtime.kafka.disconnect();
+  await ingestDeps?.close();
+  await relayDeps?.close();
   await kafka?.stop();
 });
 

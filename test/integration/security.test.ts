@@ -8,7 +8,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { hashApiKey } from '../../lib/auth/tenants';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import type { IngestBase, IngestHandler } from '../../lib/handlers/ingest';
+import { logsFunction } from '../helpers/functions';
 import { httpEvent, lambdaContext } from '../helpers/events';
 import { consumeAll } from '../helpers/kcat';
 import { functionEnv, provision, sharedKafka, uniquePrefix } from '../helpers/stack';
@@ -17,6 +18,7 @@ import { SECRETS, apiKeyEvent, signedEvent, tenantsFile } from '../helpers/tenan
 let brokers: string[];
 let prefix: string;
 let logs: IngestHandler;
+let logsDeps: IngestBase | undefined;
 
 before(async () => {
   brokers = (await sharedKafka()).brokers;
@@ -29,11 +31,11 @@ before(async () => {
     ],
   };
   const env = functionEnv(brokers, prefix, { AUTH_MODE: 'required', TENANTS_SOURCE: tenantsFile(tenants), TENANT_ID: 'not-used-for-http' });
-  logs = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, env, { lineSink: () => undefined });
+  ({ handler: logs, deps: logsDeps } = logsFunction(env));
 });
 
 after(async () => {
-  await logs?.runtime.kafka.disconnect();
+  await logsDeps?.close();
 });
 
 async function send(event: APIGatewayProxyEventV2) {

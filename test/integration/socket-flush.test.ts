@@ -39,7 +39,10 @@ function throttlingProxy(bytesPerSecond: number) {
   });
   return {
     listen: () => new Promise<void>((r) => server.listen(PROXY_PORT, '127.0.0.1', r)),
-    close: () => (sockets.forEach((s) => s.destroy()), server.close()),
+    close: () => {
+      for (const s of sockets) s.destroy();
+      server.close();
+    },
   };
 }
 

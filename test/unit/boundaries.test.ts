@@ -19,10 +19,10 @@ function tsFiles(dir: string): string[] {
   });
 }
 
-/** Every module a file names: static and dynamic imports, require, `typeof import(...)`, runtimeRequire. */
+/** Every module a file names: static and dynamic imports, require, `typeof import(...)`. */
 function specifiers(source: string): string[] {
   const found: string[] = [];
-  const pattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*|\bruntimeRequire\s*<[^>]*>\s*\(\s*)(['"])([^'"]+)\1/g;
+  const pattern = /(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+|\brequire\s*\(\s*)(['"])([^'"]+)\1/g;
   for (const m of source.matchAll(pattern)) found.push(m[2]!);
   return found;
 }
@@ -62,7 +62,7 @@ function circles(files: Files): string[] {
     const targets = specifiers(source)
       .filter((s) => s.startsWith('.'))
       .map((s) => resolveLocal(file, s, files))
-      .filter((t): t is string => t !== undefined && t.startsWith('lib/'));
+      .filter((t): t is string => t?.startsWith('lib/') === true);
     edges.set(file, targets);
   }
   const found: string[] = [];

@@ -1,10 +1,12 @@
 /**
  * The critical path with DynamoDB Local and acks=all: per-invocation latency and events/s of
- * createCriticalHandler (persist → send acks=all → tombstone), and the relay's drain rate for
- * a backlog of pending entries (createRelayHandler run until nothing is pending).
+ * criticalHandler (persist → send acks=all → tombstone), and the relay's drain rate for
+ * a backlog of pending entries (relayHandler run until nothing is pending).
  */
 import { randomBytes } from 'node:crypto';
-import { createCriticalHandler, createRelayHandler } from '../../lib/handlers/ingest-critical';
+import { criticalDeps, criticalHandler } from '../../lib/handlers/ingest-critical';
+import { relayDeps, relayHandler } from '../../lib/handlers/outbox-relay';
+import { loadConfig } from '../../lib/platform/config';
 import { ensureOutboxTable } from '../../lib/adapters/outbox/ensure-table';
 import { lambdaContext } from '../../test/helpers/events';
 import { invokeRepeatedly } from './fire-and-forget';
@@ -35,7 +37,8 @@ export async function newTable(stack: BenchStack, label: string): Promise<string
 }
 
 export async function runCritical(stack: BenchStack, opts: { quick: boolean; table: string }): Promise<CriticalResult[]> {
-  const handler = createCriticalHandler(stack.env({ OUTBOX_TABLE: opts.table, DYNAMODB_ENDPOINT: stack.dynamo.endpoint }), noLines);
+  const deps = criticalDeps(loadConfig(stack.env({ OUTBOX_TABLE: opts.table, DYNAMODB_ENDPOINT: stack.dynamo.endpoint })), noLines);
+  const handler = criticalHandler(deps);
   const results: CriticalResult[] = [];
   try {
     let seed = 1000;
@@ -64,7 +67,7 @@ export async function runCritical(stack: BenchStack, opts: { quick: boolean; tab
       results.push(r);
     }
   } finally {
-    await handler.runtime.kafka.disconnect();
+    await deps.close();
   }
   return results;
 }
@@ -93,9 +96,10 @@ export async function runRelay(stack: BenchStack, opts: { backlog: number }): Pr
     count: opts.backlog,
     onProgress: (n) => progress(`    ${n.toLocaleString('en-US')} seeded`),
   });
-  progress(`  seeded in ${seeded.seconds.toFixed(1)} s; draining with createRelayHandler`);
+  progress(`  seeded in ${seeded.seconds.toFixed(1)} s; draining with relayHandler`);
   const env = stack.env({ OUTBOX_TABLE: table, DYNAMODB_ENDPOINT: stack.dynamo.endpoint });
-  const relay = createRelayHandler(env, noLines);
+  const deps = relayDeps(loadConfig(env), noLines);
+  const relay = relayHandler(deps);
   const before = endOffset(stack, topic);
   let invocations = 0;
   let delivered = 0;
@@ -111,8 +115,7 @@ export async function runRelay(stack: BenchStack, opts: { backlog: number }): Pr
       if (run.stoppedBecause === 'send-failed') await sleep(1000);
     }
   } finally {
-    await relay.runtime.kafka.disconnect();
-    (relay.store as { close?: () => void }).close?.();
+    await deps.close();
   }
   const drainSeconds = (nowMs() - t0) / 1000;
   const arrived = endOffset(stack, topic) - before;
@@ -126,7 +129,7 @@ export async function runRelay(stack: BenchStack, opts: { backlog: number }): Pr
     relayInvocations: invocations,
     delivered,
     arrived,
-    batchSize: relay.runtime.config.outbox?.relayBatchSize ?? 0,
+    batchSize: deps.config.outbox?.relayBatchSize ?? 0,
   };
   progress(`  relay drained ${opts.backlog.toLocaleString('en-US')} in ${result.drainSeconds} s: ${result.eventsPerSec.toLocaleString('en-US')} events/s (${arrived.toLocaleString('en-US')} arrived)`);
   return result;

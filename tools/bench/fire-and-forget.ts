@@ -1,6 +1,6 @@
 /**
  * Fire-and-forget throughput and handler latency through the real handler code path
- * (createIngestHandler: API Gateway v2 event → decode → route → acks=0 produce → socket drained),
+ * (ingestHandler: API Gateway v2 event → decode → route → acks=0 produce → socket drained),
  * one invocation at a time as a Lambda container runs them, against the bench broker.
  *
  * Two production scenarios: heartbeats (plain NDJSON body → realtime tier, uncompressed) and logs
@@ -8,25 +8,25 @@
  * p50 / p99 / max per invocation.
  */
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import { ingestDeps, ingestHandler, type IngestBase, type IngestHandler } from '../../lib/handlers/ingest';
+import { loadConfig } from '../../lib/platform/config';
 import { lambdaContext } from '../../test/helpers/events';
 import { body, postEvent, responseCounts, wireBytes, type LineKind } from './payloads';
 import { settledOffset, type BenchStack } from './stack';
 import { mb, nowMs, progress, round, summarize, type LatencySummary } from './stats';
 
-export type FfHandlers = Record<'heartbeat' | 'log', IngestHandler>;
+export type FfHandlers = Record<'heartbeat' | 'log', IngestHandler> & { deps: IngestBase[] };
 
 /** The two fire-and-forget functions, built once and reused across invocations (module scope in Lambda). */
 export function createFfHandlers(stack: BenchStack): FfHandlers {
   const noLines = { lineSink: () => undefined };
-  return {
-    heartbeat: createIngestHandler({ routes: [{ path: '/v1/heartbeats', kind: 'heartbeat' }] }, stack.env(), noLines),
-    log: createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, stack.env(), noLines),
-  };
+  const heartbeat = ingestDeps(loadConfig(stack.env()), 'ingest-heartbeats', noLines);
+  const log = ingestDeps(loadConfig(stack.env()), 'ingest-logs', noLines);
+  return { heartbeat: ingestHandler(heartbeat), log: ingestHandler(log), deps: [heartbeat, log] };
 }
 
 export async function closeFfHandlers(handlers: FfHandlers): Promise<void> {
-  await Promise.all(Object.values(handlers).map((h) => h.runtime.kafka.disconnect()));
+  await Promise.all(handlers.deps.map((d) => d.close()));
 }
 
 export interface RepeatOptions {

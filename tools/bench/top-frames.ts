@@ -1,12 +1,10 @@
 /**
  * Top frames of a V8 CPU profile (node --cpu-prof), by self time and by inclusive time, for
- * reading where a benchmark spends its CPU:
- *
- *   node --cpu-prof --cpu-prof-dir=bench-results/prof --import tsx tools/bench.ts --quick --only throughput
- *   npx tsx tools/bench/top-frames.ts bench-results/prof/*.cpuprofile [--top 25]
+ * reading where a benchmark spends its CPU. Usage: see USAGE (--help).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { parseCommandLine } from '../cli-args';
 
 interface ProfileNode {
   id: number;
@@ -32,7 +30,9 @@ export function topFrames(profile: Profile, top: number): string {
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
   const selfUs = new Map<number, number>();
-  profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  profile.samples.forEach((id, i) => {
+    selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));
+  });
   const self = new Map<string, number>();
   const total = new Map<string, number>();
   let busy = 0;
@@ -59,13 +59,17 @@ export function topFrames(profile: Profile, top: number): string {
   return `busy CPU ${(busy / 1000).toFixed(0)} ms (idle excluded)\n\nself time:\n${fmt(self)}\n\ninclusive time:\n${fmt(total)}\n`;
 }
 
+const USAGE = `usage: npx tsx tools/bench/top-frames.ts <file.cpuprofile> ... [--top 25]
+
+  --top N   frames listed per table (default 25)
+  --help    this text
+
+Profiles come from node --cpu-prof, e.g.:
+  node --cpu-prof --cpu-prof-dir=bench-results/prof --import tsx tools/bench.ts --quick --only throughput`;
+
 if (require.main === module) {
-  const args = process.argv.slice(2);
-  const topAt = args.indexOf('--top');
-  const top = topAt >= 0 ? Number(args.splice(topAt, 2)[1]) : 25;
-  if (!args.length) {
-    process.stderr.write('usage: tsx tools/bench/top-frames.ts <file.cpuprofile> [--top N]\n');
-    process.exit(2);
-  }
-  for (const file of args) process.stdout.write(`${file}\n${topFrames(JSON.parse(readFileSync(file, 'utf8')) as Profile, top)}\n`);
+  const cli = parseCommandLine({ usage: USAGE, positionals: true, options: { top: { type: 'string', default: '25' } } });
+  const top = cli.integer('top', { min: 1 });
+  if (!cli.positionals.length) cli.fail('name at least one .cpuprofile file');
+  for (const file of cli.positionals) process.stdout.write(`${file}\n${topFrames(JSON.parse(readFileSync(file, 'utf8')) as Profile, top)}\n`);
 }

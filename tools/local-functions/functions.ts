@@ -5,13 +5,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Context } from 'aws-lambda';
+import { loadConfig } from '../../lib/platform/config';
 import type { Env } from '../../lib/platform/env';
 import { errorMessage } from '../../lib/platform/errors';
-import { createCriticalHandler, createRelayHandler, type RelayHandler } from '../../lib/handlers/ingest-critical';
-import { createIngestHandler, type IngestHandler } from '../../lib/handlers/ingest';
-import type { OutboxStore } from '../../lib/outbox/store';
+import { criticalDeps, criticalHandler } from '../../lib/handlers/ingest-critical';
+import { ingestDeps, ingestHandler, type IngestHandler } from '../../lib/handlers/ingest';
+import { relayDeps, relayHandler, type RelayHandler } from '../../lib/handlers/outbox-relay';
 import type { Tier } from '../../lib/domain/tiers';
-import type { LineSink } from '../../lib/platform/telemetry';
+import type { LineSink, Logger } from '../../lib/platform/telemetry';
 
 export const FUNCTION_NAMES = {
   logs: 'edge-forwarder-local-ingest-logs',
@@ -36,27 +37,21 @@ export interface LocalFunctions {
   close(): Promise<void>;
 }
 
-type Closable = OutboxStore & { close?: () => void };
-
 export function createLocalFunctions(env: Env, lineSink: LineSink): LocalFunctions {
-  const envFor = (name: string): Env => ({ ...env, AWS_LAMBDA_FUNCTION_NAME: name });
-  const stores: Closable[] = [];
-  // The critical handler keeps its store to itself; the override hook hands us the real one to close.
-  const keep = (real: OutboxStore) => (stores.push(real), real);
-
-  const logs = createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, envFor(FUNCTION_NAMES.logs), { lineSink });
-  const heartbeats = createIngestHandler({ routes: [{ path: '/v1/heartbeats', kind: 'heartbeat' }] }, envFor(FUNCTION_NAMES.heartbeats), { lineSink });
-  const critical = createCriticalHandler(envFor(FUNCTION_NAMES.critical), { lineSink, store: keep });
-  const relay = createRelayHandler(envFor(FUNCTION_NAMES.relay), { lineSink, store: keep });
+  const configFor = (name: string) => loadConfig({ ...env, AWS_LAMBDA_FUNCTION_NAME: name });
+  const io = { lineSink };
+  const logs = ingestDeps(configFor(FUNCTION_NAMES.logs), 'ingest-logs', io);
+  const heartbeats = ingestDeps(configFor(FUNCTION_NAMES.heartbeats), 'ingest-heartbeats', io);
+  const critical = criticalDeps(configFor(FUNCTION_NAMES.critical), io);
+  const relay = relayDeps(configFor(FUNCTION_NAMES.relay), io);
 
   return {
-    logs,
-    heartbeats,
-    critical,
-    relay,
+    logs: ingestHandler(logs),
+    heartbeats: ingestHandler(heartbeats),
+    critical: criticalHandler(critical),
+    relay: relayHandler(relay),
     async close() {
-      await Promise.all([logs, heartbeats, critical, relay].map((h) => h.runtime.kafka.disconnect()));
-      for (const store of stores) store.close?.();
+      await Promise.all([logs, heartbeats, critical, relay].map((deps) => deps.close()));
     },
   };
 }
@@ -87,7 +82,7 @@ export function lambdaContext(functionName: string, requestId: string, timeoutMs
  */
 export function startRelayLoop(
   relay: RelayHandler,
-  opts: { intervalMs: number; timeoutMs: number; onRun: (at: number, error?: string) => void },
+  opts: { intervalMs: number; timeoutMs: number; log: Logger; onRun: (at: number, error?: string) => void },
 ) {
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -97,7 +92,7 @@ export function startRelayLoop(
     running = relay(undefined, lambdaContext(FUNCTION_NAMES.relay, `relay-${++n}`, opts.timeoutMs)).then(
       () => opts.onRun(Date.now()),
       (err: unknown) => {
-        relay.runtime.telemetry.log.error('relay run failed', { error: errorMessage(err) });
+        opts.log.error('relay run failed', { error: errorMessage(err) });
         opts.onRun(Date.now(), errorMessage(err));
       },
     );

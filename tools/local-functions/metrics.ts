@@ -101,7 +101,7 @@ function zero(): TierCounts {
   return { received: 0, forwarded: 0, dropped: 0, rejected: 0, persisted: 0, retry: 0 };
 }
 
-/** lib/telemetry writes metric `forwarded` as EMF field `Forwarded`. */
+/** lib/platform/metrics.ts writes metric `forwarded` as EMF field `Forwarded`. */
 function emfName(metric: string): string {
   return metric[0]!.toUpperCase() + metric.slice(1);
 }

@@ -1,16 +1,8 @@
 /**
- * Start / stop / inspect the local components from a shell.
- *
- *   npx tsx tools/local-stack/cli.ts kafka start [--nodes 1|3] [--name dev] [--port 19092] [--heap 512] [--version 3.9.1]
- *   npx tsx tools/local-stack/cli.ts kafka stop|status [--name dev]
- *   npx tsx tools/local-stack/cli.ts dynamodb start [--name dev] [--port 18000] [--persistent]
- *   npx tsx tools/local-stack/cli.ts dynamodb stop|status [--name dev]
- *   npx tsx tools/local-stack/cli.ts fetch      resolve every jar into the cache (CI warm-up)
- *   npx tsx tools/local-stack/cli.ts kcat       make sure kcat is installed, print its path
- *
+ * Start / stop / inspect the local components from a shell. Usage: see USAGE (--help).
  * Components started here run in the background until `stop`.
  */
-import { parseArgs } from 'node:util';
+import { parseCommandLine, type CommandLine } from '../cli-args';
 import { dynamoLocalJars, dynamoLocalStatus, startDynamoLocal, stopDynamoLocal } from './dynamodb';
 import { MissingToolError } from './jvm';
 import { kafkaClasspath, kafkaVersion, localKafkaStatus, startLocalKafka, stopLocalKafka } from './kafka';
@@ -27,49 +19,62 @@ const USAGE = `usage: npx tsx tools/local-stack/cli.ts <command>
   dynamodb status [--name NAME]
   fetch [--version KAFKA_VERSION]       resolve all jars into ${cacheRoot()} (CI warm-up)
   kcat                                  install kcat if missing (root + apt-get), print its path
+  help, --help                          this text
 
 Started components keep running in the background until 'stop'.
 Env: KAFKA_VERSION, DYNAMODB_LOCAL_VERSION, EDGE_FORWARDER_CACHE.`;
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
-function options(args: string[]) {
-  return parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      name: { type: 'string' },
-      nodes: { type: 'string' },
-      port: { type: 'string' },
-      heap: { type: 'string' },
-      version: { type: 'string' },
-      persistent: { type: 'boolean' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+const OPTIONS = {
+  name: { type: 'string' },
+  nodes: { type: 'string' },
+  port: { type: 'string' },
+  heap: { type: 'string' },
+  version: { type: 'string' },
+  persistent: { type: 'boolean' },
+} as const;
+type Cli = CommandLine<typeof OPTIONS>;
+
+/** The options each command takes (as in USAGE): any other is a mistake, not something to ignore. */
+const COMMAND_OPTIONS: Record<string, readonly (keyof typeof OPTIONS)[]> = {
+  'kafka start': ['nodes', 'name', 'port', 'heap', 'version'],
+  'kafka stop': ['name'],
+  'kafka status': ['name'],
+  'dynamodb start': ['name', 'port', 'persistent'],
+  'dynamodb stop': ['name'],
+  'dynamodb status': ['name'],
+  fetch: ['version'],
+  kcat: [],
+  help: [],
+};
+const WITH_ACTIONS = ['kafka', 'dynamodb'];
+
+/** The command ('kafka start', 'fetch', ...) once its words, options and values are all right. */
+function checkedCommand(cli: Cli): string {
+  const [command, ...words] = cli.positionals;
+  if (!command) return cli.fail('name a command');
+  const hasAction = WITH_ACTIONS.includes(command);
+  const key = hasAction ? `${command} ${words.shift() ?? ''}` : command;
+  const allowed = COMMAND_OPTIONS[key] ?? cli.fail(hasAction ? `${command} takes an action: start, stop or status; got '${key.slice(command.length + 1)}'` : `unknown command '${command}'`);
+  if (words.length) cli.fail(`${key} takes no further arguments, got: ${words.join(' ')}`);
+  cli.only(allowed, key);
+  return key;
 }
 
-function int(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got '${value}'`);
-  return n;
-}
+const port = (cli: Cli) => cli.integer('port', { min: 1, max: 65_535 });
 
-class UsageError extends Error {}
-
-async function kafka(action: string | undefined, v: ReturnType<typeof options>['values']): Promise<void> {
-  const name = v.name;
+async function kafka(action: string, cli: Cli): Promise<void> {
+  const name = cli.values.name;
   switch (action) {
     case 'start': {
-      const nodes = int(v.nodes, '--nodes') ?? 1;
-      if (nodes !== 1 && nodes !== 3) throw new UsageError('--nodes must be 1 or 3');
+      const nodes = cli.convert('nodes', (text) => (text === '1' ? 1 : text === '3' ? 3 : undefined), '1 or 3') ?? 1;
       const k = await startLocalKafka({
         name,
         nodes,
-        basePort: int(v.port, '--port'),
-        heapMb: int(v.heap, '--heap'),
-        version: v.version,
+        basePort: port(cli),
+        heapMb: cli.integer('heap', { min: 1 }),
+        version: cli.values.version,
         detached: true,
       });
       say(`Kafka ${k.version} '${k.name}' is ${k.reused ? 'already running' : 'up'} (${k.nodes} node(s)).`);
@@ -97,16 +102,14 @@ async function kafka(action: string | undefined, v: ReturnType<typeof options>['
       }
       return;
     }
-    default:
-      throw new UsageError(`unknown kafka action '${action ?? ''}'`);
   }
 }
 
-async function dynamodb(action: string | undefined, v: ReturnType<typeof options>['values']): Promise<void> {
-  const name = v.name;
+async function dynamodb(action: string, cli: Cli): Promise<void> {
+  const name = cli.values.name;
   switch (action) {
     case 'start': {
-      const d = await startDynamoLocal({ name, port: int(v.port, '--port'), inMemory: !v.persistent, detached: true });
+      const d = await startDynamoLocal({ name, port: port(cli), inMemory: !cli.values.persistent, detached: true });
       say(`DynamoDB Local '${d.name}' is ${d.reused ? 'already running' : 'up'} (${d.inMemory ? 'in memory' : 'persistent'}).`);
       say(`  endpoint: ${d.endpoint}  (any region / credentials: it runs with -sharedDb)`);
       say(`  log:      ${d.logFile}`);
@@ -128,25 +131,25 @@ async function dynamodb(action: string | undefined, v: ReturnType<typeof options
       }
       return;
     }
-    default:
-      throw new UsageError(`unknown dynamodb action '${action ?? ''}'`);
   }
 }
 
+/** Exits at once on bad arguments (2, with the usage) and after --help; otherwise the command's exit code. */
 export async function main(argv: string[]): Promise<number> {
+  const cli = parseCommandLine({ usage: USAGE, args: argv, positionals: true, options: OPTIONS });
+  const command = checkedCommand(cli);
+  const [group, action = ''] = command.split(' ');
+  const { values } = cli;
   try {
-    const { values, positionals } = options(argv);
-    const [command, action] = positionals;
-    if (values.help || !command || command === 'help') {
-      say(USAGE);
-      return command || values.help ? 0 : 1;
-    }
-    switch (command) {
+    switch (group) {
+      case 'help':
+        say(USAGE);
+        break;
       case 'kafka':
-        await kafka(action, values);
+        await kafka(action, cli);
         break;
       case 'dynamodb':
-        await dynamodb(action, values);
+        await dynamodb(action, cli);
         break;
       case 'fetch': {
         const cp = await kafkaClasspath({ version: values.version });
@@ -159,15 +162,9 @@ export async function main(argv: string[]): Promise<number> {
       case 'kcat':
         say(await ensureKcat());
         break;
-      default:
-        throw new UsageError(`unknown command '${command}'`);
     }
     return 0;
   } catch (err) {
-    if (err instanceof UsageError || (err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      process.stderr.write(`${(err as Error).message}\n\n${USAGE}\n`);
-      return 2;
-    }
     const e = err as Error;
     process.stderr.write(`${e instanceof MissingToolError ? '' : 'error: '}${e.message}\n`);
     return 1;

@@ -126,7 +126,7 @@ export async function topicPartitions(bootstrap: string, topic: string): Promise
     try {
       const md = await fetchMetadata(host, port, 1500, [topic]);
       const t = md.topics.find((x) => x.name === topic);
-      if (!t || t.errorCode !== 0) {
+      if (t?.errorCode !== 0) {
         errors.push(`${hostPort}: topic error ${t?.errorCode ?? 'missing'}`);
         continue;
       }

@@ -1,12 +1,13 @@
 import { ConfigError } from '../../platform/errors';
-import { runtimeRequire } from '../../platform/runtime-require';
 
 export type SecretLookup = (secretArn: string, region?: string) => Promise<string>;
 
-/** Reads a Secrets Manager secret; the SDK is loaded only in SCRAM mode. */
+/**
+ * Reads a Secrets Manager secret. The SDK is loaded on first use only (SCRAM mode, tenant secrets)
+ * and from the Lambda runtime, not the bundle (external in tools/build.ts).
+ */
 export const secretsManagerLookup: SecretLookup = async (secretArn, region) => {
-  const { SecretsManagerClient, GetSecretValueCommand } =
-    runtimeRequire<typeof import('@aws-sdk/client-secrets-manager')>('@aws-sdk/client-secrets-manager');
+  const { SecretsManagerClient, GetSecretValueCommand } = await import('@aws-sdk/client-secrets-manager');
   const out = await new SecretsManagerClient(region ? { region } : {}).send(
     new GetSecretValueCommand({ SecretId: secretArn }),
   );

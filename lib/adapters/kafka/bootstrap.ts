@@ -1,6 +1,5 @@
 import type { KafkaAuthMode, KafkaConfig } from '../../platform/config';
 import { ConfigError } from '../../platform/errors';
-import { runtimeRequire } from '../../platform/runtime-require';
 
 /** The fields of MSK's GetBootstrapBrokers response that we choose from. */
 export interface BootstrapBrokerStrings {
@@ -32,9 +31,12 @@ export function pickBrokers(response: BootstrapBrokerStrings, auth: KafkaAuthMod
 
 export type BootstrapLookup = (clusterArn: string, region: string) => Promise<BootstrapBrokerStrings>;
 
-/** Real lookup; the SDK is loaded (from the Lambda runtime) only when an MSK ARN is configured. */
+/**
+ * Real lookup; the SDK is loaded only when an MSK ARN is configured, and from the Lambda runtime,
+ * not the bundle (external in tools/build.ts).
+ */
 export const mskBootstrapLookup: BootstrapLookup = async (clusterArn, region) => {
-  const { KafkaClient, GetBootstrapBrokersCommand } = runtimeRequire<typeof import('@aws-sdk/client-kafka')>('@aws-sdk/client-kafka');
+  const { KafkaClient, GetBootstrapBrokersCommand } = await import('@aws-sdk/client-kafka');
   return new KafkaClient({ region }).send(new GetBootstrapBrokersCommand({ ClusterArn: clusterArn }));
 };
 

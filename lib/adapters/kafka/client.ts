@@ -1,4 +1,4 @@
-import type { Producer, TopicAdmin } from '../../domain/kafka';
+import type { TopicAdmin } from '../../domain/kafka';
 import type { KafkaConfig } from '../../platform/config';
 import type { Logger } from '../../platform/telemetry';
 import { connectionResolver, type Connection } from './connection';
@@ -20,7 +20,8 @@ export class KafkaClient {
     this.connect = connectionResolver(cfg);
   }
 
-  producer(kind: ProducerKind): Producer {
+  /** The concrete producer: its connection and flush counters are what the integration tests observe. */
+  producer(kind: ProducerKind): KafkajsBackedProducer {
     let p = this.producers.get(kind);
     if (!p) this.producers.set(kind, (p = new KafkajsBackedProducer(kind, this.cfg, () => this.connect(), this.log)));
     return p;

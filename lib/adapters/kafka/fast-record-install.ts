@@ -6,9 +6,7 @@
  * nothing to resolve.
  */
 import Module from 'node:module';
-import { encodeRecord } from './fast-record';
-
-export const KAFKAJS_RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0';
+import { encodeRecord, KAFKAJS_RECORD_MODULE } from './fast-record';
 
 function install(): void {
   let file: string;

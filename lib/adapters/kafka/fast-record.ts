@@ -1,5 +1,5 @@
 /**
- * A drop-in for kafkajs's `protocol/recordBatch/record/v0` that encodes a record into ONE buffer.
+ * A drop-in for kafkajs's per-record encoder (KAFKAJS_RECORD_MODULE) that encodes a record into ONE buffer.
  * kafkajs builds an Encoder per record and per header, each starting with a zeroed 512-byte
  * buffer: with five headers that is six allocations per record, most of the producer's CPU and
  * GC time (BENCHMARKS.md). The bytes are identical to kafkajs's (a property test compares them);
@@ -9,6 +9,9 @@
  *           Key:varint-bytes Value:varint-bytes Headers:[Key:varint-string Value:varint-bytes]
  */
 type Bytes = Buffer | string | number | null | undefined;
+
+/** The kafkajs module this one replaces: the one definition both installers use. */
+export const KAFKAJS_RECORD_MODULE = 'kafkajs/src/protocol/recordBatch/record/v0';
 
 export interface RecordInput {
   offsetDelta?: number;

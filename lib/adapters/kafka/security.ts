@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { KafkaConfig } from '../../platform/config';
 import { ConfigError, errorMessage } from '../../platform/errors';
-import { runtimeRequire } from '../../platform/runtime-require';
 import { secretsManagerLookup, type SecretLookup } from '../aws/secrets';
 import { redactText } from '../../platform/telemetry';
 import { credentialsFromEnv, mskIamAuthToken } from './msk-iam-token';
@@ -26,12 +25,18 @@ export type TokenGenerator = (region: string) => Promise<AuthToken>;
  * MSK IAM token (a SigV4-presigned kafka-cluster:Connect request). In Lambda the role's
  * credentials are in the environment and the token is signed here with node:crypto; elsewhere
  * (a laptop with profiles, SSO, ...) the official signer and its credential chain are used.
+ *
+ * The signer is external in the bundles (tools/build.ts), as it always was: the Lambda runtime does
+ * not ship it and the packages hold only dist/<function>/ (serverless.yml), so a bundle cannot load
+ * it. It need not: Lambda always sets the role's credentials in the environment, so this branch
+ * runs only from node_modules (npm start, scripts, tests). Bundling it would add ~350 KB of AWS SDK
+ * (./msk-iam-token) to every Kafka function for a branch Lambda never takes.
  */
 export const mskIamToken: TokenGenerator = async (region) => {
   const creds = credentialsFromEnv();
   if (creds) return mskIamAuthToken(region, creds);
-  const signer = runtimeRequire<typeof import('aws-msk-iam-sasl-signer-js')>('aws-msk-iam-sasl-signer-js');
-  return signer.generateAuthToken({ region });
+  const { generateAuthToken } = await import('aws-msk-iam-sasl-signer-js');
+  return generateAuthToken({ region });
 };
 
 /**

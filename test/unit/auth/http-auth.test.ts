@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { createIngestHandler } from '../../../lib/handlers/ingest';
+import { logsFunction } from '../../helpers/functions';
 import { hashApiKey } from '../../../lib/auth/tenants';
 import { ConfigError } from '../../../lib/platform/errors';
 import { httpEvent } from '../../helpers/events';
@@ -112,7 +112,7 @@ describe('HTTP ingress behind an authorizer or IAM', () => {
 describe('configuration', () => {
   test('AUTH_MODE=required without TENANTS_SOURCE fails the cold start; AUTH_MODE=none uses TENANT_ID', async () => {
     assert.throws(
-      () => createIngestHandler({ routes: [{ path: '/v1/logs', kind: 'log' }] }, { KAFKA_BROKERS: 'h:1', AUTH_MODE: 'required' }),
+      () => logsFunction({ KAFKA_BROKERS: 'h:1', AUTH_MODE: 'required' }),
       (e: unknown) => e instanceof ConfigError && /TENANTS_SOURCE/.test(e.message),
     );
     const { handler, sent } = recordingHandler({ AUTH_MODE: 'none', TENANT_ID: 'solo' });

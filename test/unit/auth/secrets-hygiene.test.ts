@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createAuthorizer } from '../../../lib/handlers/authorizer';
+import { authorizerFunction } from '../../helpers/functions';
 import { createIamTokenProvider, parseScramSecret, resolveSecurity } from '../../../lib/adapters/kafka/security';
 import { KafkaClient } from '../../../lib/adapters/kafka/client';
 import { mskIamAuthToken } from '../../../lib/adapters/kafka/msk-iam-token';
@@ -53,7 +53,7 @@ test('a run with secrets, good and bad, leaves none of them in any output', asyn
   try {
     const env = { AUTH_MODE: 'required', TENANTS_SOURCE: tenantsFile(), LOG_LEVEL: 'debug' };
     const { handler, lines } = recordingHandler(env);
-    const authorize = createAuthorizer(env, { lineSink: (l) => void lines.push(l) });
+    const authorize = authorizerFunction(env, { lineSink: (l) => void lines.push(l) });
     const body = { path: '/v1/logs', body: ['a'] };
     const events: APIGatewayProxyEventV2[] = [
       signedEvent(body),

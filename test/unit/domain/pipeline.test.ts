@@ -4,7 +4,14 @@ import { runPipeline } from '../../../lib/domain/pipeline';
 import type { DecodedRecord, ForwardRecord } from '../../../lib/domain/record';
 import { createRouter } from '../../../lib/domain/router';
 import { statusOf, type Sink } from '../../../lib/domain/sink';
-import { InvocationMetrics } from '../../../lib/platform/telemetry';
+import { InvocationMetrics } from '../../../lib/platform/metrics';
+
+/** The metrics a handler derives from the statuses. */
+function metricsOf(statuses: Parameters<InvocationMetrics['addStatuses']>[0]): InvocationMetrics {
+  const metrics = new InvocationMetrics();
+  metrics.addStatuses(statuses);
+  return metrics;
+}
 
 const topics = { logs: 'logs', realtime: 'rt', critical: 'crit' };
 const router = createRouter({ rules: [], topics, tenant: 't' });
@@ -27,13 +34,12 @@ function recordingSink(tiers: Sink['tiers'], status: 'forwarded' | 'dropped' = '
 
 test('one status per input record, in input order, rejects included', async () => {
   const { sink, seen } = recordingSink(['logs', 'realtime']);
-  const metrics = new InvocationMetrics();
   const statuses = await runPipeline(
     { records: [rec(0), rec(2, { kind: 'heartbeat' }), rec(3)], rejects: [{ index: 1, reason: 'record 1: invalid JSON' }] },
     { router, sinks: [sink] },
     Date.now() + 1000,
-    metrics,
   );
+  const metrics = metricsOf(statuses);
   assert.deepEqual(
     statuses.map((s) => [s.index, s.status]),
     [
@@ -56,7 +62,6 @@ test('a tier with no sink on this endpoint is rejected per record, others still 
     { records: [rec(0), rec(1, { tier: 'critical' })], rejects: [] },
     { router, sinks: [sink] },
     Date.now() + 1000,
-    new InvocationMetrics(),
   );
   assert.equal(statuses[0]!.status, 'forwarded');
   assert.equal(statuses[1]!.status, 'rejected');
@@ -66,8 +71,7 @@ test('a tier with no sink on this endpoint is rejected per record, others still 
 
 test('drops are counted per tier', async () => {
   const { sink } = recordingSink(['logs'], 'dropped');
-  const metrics = new InvocationMetrics();
-  await runPipeline({ records: [rec(0), rec(1)], rejects: [] }, { router, sinks: [sink] }, Date.now() + 1000, metrics);
+  const metrics = metricsOf(await runPipeline({ records: [rec(0), rec(1)], rejects: [] }, { router, sinks: [sink] }, Date.now() + 1000));
   assert.equal(metrics.get('logs', 'dropped'), 2);
   assert.equal(metrics.get('logs', 'received'), 2);
 });

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import type { APIGatewayProxyEventV2, APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
-import { createAuthorizer } from '../../../lib/handlers/authorizer';
+import { authorizerFunction } from '../../helpers/functions';
 import { ConfigError } from '../../../lib/platform/errors';
 import { httpEvent } from '../../helpers/events';
 import { parse, recordingHandler } from '../../helpers/fake-handler';
@@ -17,7 +17,7 @@ describe('Lambda authorizer', () => {
   const env = () => ({ TENANTS_SOURCE: tenantsFile(), LOG_LEVEL: 'debug' });
 
   test('allows signed and API-key requests with the tenant (and signed digest) in the context', async () => {
-    const authorize = createAuthorizer(env(), { lineSink: () => undefined });
+    const authorize = authorizerFunction(env(), { lineSink: () => undefined });
     const signed = signedEvent({ path: '/v1/logs', body: ['a'] });
     assert.deepEqual(await authorize(authorizerEvent(signed)), {
       isAuthorized: true,
@@ -29,7 +29,7 @@ describe('Lambda authorizer', () => {
 
   test('unsigned, badly signed, expired and replayed requests throw Unauthorized (API Gateway answers 401)', async () => {
     const lines: string[] = [];
-    const authorize = createAuthorizer(env(), { lineSink: (l) => void lines.push(l) });
+    const authorize = authorizerFunction(env(), { lineSink: (l) => void lines.push(l) });
     const refuse = (e: APIGatewayProxyEventV2) => assert.rejects(authorize(authorizerEvent(e)), /^Error: Unauthorized$/);
     await refuse(httpEvent({ path: '/v1/logs', body: ['a'] }));
     await refuse(signedEvent({ path: '/v1/logs', body: ['a'], secret: 'wrong-secret-wrong-secret-wrong-secret' }));
@@ -42,7 +42,7 @@ describe('Lambda authorizer', () => {
   });
 
   test('end to end: authorizer context → adapter; a body swapped after authorization is refused', async () => {
-    const authorize = createAuthorizer(env(), { lineSink: () => undefined });
+    const authorize = authorizerFunction(env(), { lineSink: () => undefined });
     const { handler, sent } = recordingHandler({ AUTH_MODE: 'required', TENANTS_SOURCE: tenantsFile() });
     const request = signedEvent({ path: '/v1/logs', body: ['a'] });
     const { context } = await authorize(authorizerEvent(request));
@@ -53,8 +53,8 @@ describe('Lambda authorizer', () => {
   });
 
   test('needs TENANTS_SOURCE; tenant configuration unavailable is an error (500), not a 401', async () => {
-    assert.throws(() => createAuthorizer({}), ConfigError);
-    const authorize = createAuthorizer({ TENANTS_SOURCE: 'file:/nonexistent.json' }, { lineSink: () => undefined });
+    assert.throws(() => authorizerFunction({}), ConfigError);
+    const authorize = authorizerFunction({ TENANTS_SOURCE: 'file:/nonexistent.json' }, { lineSink: () => undefined });
     await assert.rejects(authorize(authorizerEvent(signedEvent({ path: '/v1/logs', body: ['a'] }))), /tenant configuration unavailable/);
   });
 });

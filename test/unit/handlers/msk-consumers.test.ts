@@ -2,18 +2,30 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { createMemoryDedupeStore } from '../../../lib/consume/dedupe';
-import { createAuditConsumer } from '../../../lib/handlers/audit-critical';
-import { createRealtimeConsumer } from '../../../lib/handlers/consume-realtime';
+import { auditDeps, auditHandler, type AuditDeps } from '../../../lib/handlers/audit-critical';
+import { realtimeDeps, realtimeHandler } from '../../../lib/handlers/consume-realtime';
+import { loadConsumerConfig } from '../../../lib/platform/config';
+import type { Env } from '../../../lib/platform/env';
+import type { LineSink } from '../../../lib/platform/telemetry';
 import { lambdaContext } from '../../helpers/events';
 import { forwardedHeaders, mskEvent } from '../../helpers/msk-events';
 
 const env = { AWS_LAMBDA_FUNCTION_NAME: 'consumer-test', LOG_LEVEL: 'error' };
 const parse = (lines: string[]) => lines.map((l) => JSON.parse(l) as Record<string, unknown>);
 const emf = (lines: string[]) => parse(lines).filter((l) => '_aws' in l);
+const quiet: LineSink = () => undefined;
+
+const realtimeConsumer = (e: Env, lineSink: LineSink) => realtimeHandler(realtimeDeps(loadConsumerConfig(e), { lineSink }));
+
+/** audit-critical with ids kept in memory, and the parts a test replaces. */
+function auditConsumer(e: Env, lineSink: LineSink, parts: Partial<AuditDeps> = {}) {
+  const deps = auditDeps(loadConsumerConfig({ DEDUPE_STORE: 'memory', ...e }, { dedupe: true }), { lineSink });
+  return auditHandler({ ...deps, ...parts });
+}
 
 test('realtime: heartbeats per server (key, else serverId in the value) as EMF metrics with age', async () => {
   const lines: string[] = [];
-  const handler = createRealtimeConsumer(env, { lineSink: (l) => void lines.push(l) });
+  const handler = realtimeConsumer(env, (l) => void lines.push(l));
   const now = Date.now();
   await handler(
     mskEvent([
@@ -40,7 +52,7 @@ test('realtime: heartbeats per server (key, else serverId in the value) as EMF m
 
 test('realtime: SERVER_METRICS=off keeps per-server values as log fields, without a metric per server', async () => {
   const lines: string[] = [];
-  const handler = createRealtimeConsumer({ ...env, SERVER_METRICS: 'off' }, { lineSink: (l) => void lines.push(l) });
+  const handler = realtimeConsumer({ ...env, SERVER_METRICS: 'off' }, (l) => void lines.push(l));
   await handler(mskEvent([{ topic: 'edge.realtime', key: 'server-9', value: '{}' }]));
   const doc = emf(lines).find((d) => d.ServerId === 'server-9')!;
   assert.equal(doc.Heartbeats, 1);
@@ -49,7 +61,7 @@ test('realtime: SERVER_METRICS=off keeps per-server values as log fields, withou
 
 test('realtime never fails a batch: garbage and undecodable records are logged and counted', async () => {
   const lines: string[] = [];
-  const handler = createRealtimeConsumer(env, { lineSink: (l) => void lines.push(l) });
+  const handler = realtimeConsumer(env, (l) => void lines.push(l));
   await handler({ nope: true } as never);
   const event = mskEvent([{ topic: 'edge.realtime', key: 's', value: 'x' }, { topic: 'edge.realtime', key: 's', value: 'y' }]);
   (event.records['edge.realtime-0']![1] as unknown as { offset: unknown }).offset = 'NaN';
@@ -63,7 +75,7 @@ test('realtime never fails a batch: garbage and undecodable records are logged a
 test('audit: each event once, even when the batch is delivered again; one audit line per event', async () => {
   const lines: string[] = [];
   const dedupe = createMemoryDedupeStore();
-  const handler = createAuditConsumer(env, { lineSink: (l) => void lines.push(l), dedupe });
+  const handler = auditConsumer(env, (l) => void lines.push(l), { dedupe });
   const event = mskEvent([
     { topic: 'edge.critical', partition: 0, key: 'match-1', value: { type: 'kill' }, headers: forwardedHeaders({ eventId: 'e-1', seq: 0 }) },
     { topic: 'edge.critical', partition: 1, key: 'match-2', value: { type: 'purchase' }, headers: forwardedHeaders({ eventId: 'e-2', seq: 1 }) },
@@ -84,9 +96,7 @@ test('audit: each event once, even when the batch is delivered again; one audit 
 
 test('audit: a failed record is reported as {partition: "<topic>-<partition>", offset}; its partition stops there, others go on', async () => {
   const written: string[] = [];
-  const handler = createAuditConsumer(env, {
-    lineSink: () => undefined,
-    dedupe: createMemoryDedupeStore(),
+  const handler = auditConsumer(env, quiet, {
     sink: {
       async write(r) {
         if (r.headers['ef-event-id'] === 'bad') throw new Error('audit store unavailable');
@@ -110,12 +120,12 @@ test('audit: a failed record is reported as {partition: "<topic>-<partition>", o
 });
 
 test('audit: records not started before the deadline are handed back instead of timing out', async () => {
-  const handler = createAuditConsumer({ ...env, SEND_MARGIN_MS: '1000' }, { lineSink: () => undefined, dedupe: createMemoryDedupeStore() });
+  const handler = auditConsumer({ ...env, SEND_MARGIN_MS: '1000' }, quiet);
   const res = await handler(mskEvent([{ value: 'a', headers: forwardedHeaders({ eventId: 'late' }) }]), lambdaContext({ remainingMs: 500 }));
   assert.deepEqual(res, { batchItemFailures: [{ itemIdentifier: { partition: 'edge.critical-0', offset: 100 } }] });
 });
 
 test('audit needs a dedupe table unless told to keep ids in memory', () => {
-  assert.throws(() => createAuditConsumer(env), /DEDUPE_TABLE is required/);
-  assert.doesNotThrow(() => createAuditConsumer({ ...env, DEDUPE_STORE: 'memory' }));
+  assert.throws(() => loadConsumerConfig(env, { dedupe: true }), /DEDUPE_TABLE is required/);
+  assert.doesNotThrow(() => auditDeps(loadConsumerConfig({ ...env, DEDUPE_STORE: 'memory' }, { dedupe: true })));
 });

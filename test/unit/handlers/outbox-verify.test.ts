@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { OffsetRange, ReadRangesOptions, WindowRead } from '../../../lib/consume/types';
-import { AuditIncompleteError, createOutboxVerifyHandler } from '../../../lib/handlers/outbox-verify';
+import { AuditIncompleteError, verifyDeps, verifyHandler } from '../../../lib/handlers/outbox-verify';
+import { loadConfig } from '../../../lib/platform/config';
 import type { DeliveredEntry, OutboxStore } from '../../../lib/outbox/store';
 import { lambdaContext } from '../../helpers/events';
 
@@ -13,24 +14,23 @@ function setup(opts: { entries: DeliveredEntry[]; ids: string[]; complete?: bool
   const windows: { from: number; to: number }[] = [];
   const reads: { ranges: readonly OffsetRange[]; opts?: ReadRangesOptions }[] = [];
   let disconnects = 0;
-  const handler = createOutboxVerifyHandler(
-    { ...ENV, ...opts.env },
-    {
-      lineSink: (l) => void lines.push(l),
-      store: (real) => ({ ...real, listDelivered: async (w) => (windows.push(w), opts.entries) }) as OutboxStore,
-      consumers: () => ({
-        async readRanges(topic, ranges, o): Promise<WindowRead> {
-          reads.push({ ranges, ...(o && { opts: o }) });
-          const records = opts.ids.map((id, offset) => ({ topic, partition: 0, offset, timestamp: 0, key: null, value: null, headers: { 'ef-event-id': id } }));
-          return { records, complete: opts.complete ?? true, ranges: [...ranges] };
-        },
-        disconnect: async () => void disconnects++,
-      }),
+  const deps = verifyDeps(loadConfig({ ...ENV, ...opts.env }), { lineSink: (l) => void lines.push(l) });
+  const store: OutboxStore = { ...deps.store, listDelivered: async (w) => (windows.push(w), opts.entries) };
+  const handler = verifyHandler({
+    ...deps,
+    store,
+    consumers: {
+      async readRanges(topic, ranges, o): Promise<WindowRead> {
+        reads.push({ ranges, ...(o && { opts: o }) });
+        const records = opts.ids.map((id, offset) => ({ topic, partition: 0, offset, timestamp: 0, key: null, value: null, headers: { 'ef-event-id': id } }));
+        return { records, complete: opts.complete ?? true, ranges: [...ranges] };
+      },
+      disconnect: async () => void disconnects++,
     },
-  );
+  });
   const emf = () => lines.filter((l) => l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
   const logs = () => lines.filter((l) => !l.startsWith('{"_aws"')).map((l) => JSON.parse(l) as Record<string, unknown>);
-  return { handler, windows, reads, emf, logs, disconnects: () => disconnects };
+  return { handler, store, windows, reads, emf, logs, disconnects: () => disconnects };
 }
 
 const at = (id: string, offset: number): DeliveredEntry => ({ id, deliveredAt: Date.now() - 60_000, topic: 'edge.critical', partition: 0, offset });
@@ -69,7 +69,7 @@ test('an incomplete read throws (Errors alarm) after writing AuditIncomplete = 1
 
 test('a failing store also counts as incomplete and throws', async () => {
   const s = setup({ entries: [], ids: [] });
-  s.handler.verifier.store.listDelivered = async () => {
+  s.store.listDelivered = async () => {
     throw new Error('ProvisionedThroughputExceededException');
   };
   await assert.rejects(s.handler(undefined, lambdaContext()), /ProvisionedThroughputExceeded/);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Producer, RecordAck, SendOptions, SendResult, TopicBatch } from '../../../lib/domain/kafka';
-import { defaultBackoff, outboxRelay, type RelayOptions } from '../../../lib/outbox/relay';
+import { MAX_PERMANENT_ATTEMPTS, outboxRelay, relayBackoffMs, type RelayOptions } from '../../../lib/outbox/relay';
 import type { ForwardRecord } from '../../../lib/domain/record';
 import { createLogger } from '../../../lib/platform/telemetry';
 import { memoryOutbox, type MemoryOutbox } from '../../helpers/memory-outbox';
@@ -153,7 +153,7 @@ test('a retriable send failure stops the run as send-failed and puts the entries
   const store = memoryOutbox();
   await seed(store, [criticalRecord('e1'), criticalRecord('e2')], c.now());
   const { producer, calls } = fakeProducer(retriableOutage);
-  const runOnce = relay(store, producer, c.now, { backoffMs: (n) => n * 7_000 });
+  const runOnce = relay(store, producer, c.now);
 
   const run = await runOnce(c.now() + BUDGET_MS);
 
@@ -163,7 +163,7 @@ test('a retriable send failure stops the run as send-failed and puts the entries
   assert.match(run.lastError!, /ECONNREFUSED/);
   for (const id of ['e1', 'e2']) {
     const e = store.entry(id)!;
-    assert.deepEqual({ state: e.state, attempts: e.attempts, dueAt: e.dueAt }, { state: 'pending', attempts: 1, dueAt: c.now() + 7_000 });
+    assert.deepEqual({ state: e.state, attempts: e.attempts, dueAt: e.dueAt }, { state: 'pending', attempts: 1, dueAt: c.now() + relayBackoffMs(1) });
     assert.match(e.lastError!, /ECONNREFUSED/);
   }
   const again = await runOnce(c.now() + BUDGET_MS);
@@ -190,7 +190,7 @@ test('an entry failing retriably becomes dead exactly when its attempts reach ma
   const store = memoryOutbox();
   await seed(store, [criticalRecord('e1')], c.now());
   const { producer, calls } = fakeProducer(retriableOutage);
-  const runOnce = relay(store, producer, c.now, { maxAttempts: 5, backoffMs: defaultBackoff });
+  const runOnce = relay(store, producer, c.now, { maxAttempts: 5 });
 
   for (let attempt = 1; attempt <= 5; attempt++) {
     c.set(store.entry('e1')!.dueAt); // just due again: the backoff has passed
@@ -200,7 +200,7 @@ test('an entry failing retriably becomes dead exactly when its attempts reach ma
     if (attempt < 5) {
       assert.equal(e.state, 'pending', `still pending after attempt ${attempt}`);
       assert.equal(run.dead, 0);
-      assert.equal(e.dueAt, c.now() + defaultBackoff(attempt));
+      assert.equal(e.dueAt, c.now() + relayBackoffMs(attempt));
     } else {
       assert.equal(e.state, 'dead', 'dead after attempt 5');
       assert.equal(run.dead, 1);
@@ -222,7 +222,7 @@ test('one permanently refused record in a batch of 8 is isolated: the other 7 ar
     batches.some((b) => b.records.some((r) => r.id === 'e5')) ? { fail: { reason: 'MESSAGE_TOO_LARGE: too big', retriable: false } } : {},
   );
 
-  const run = await relay(store, producer, c.now, { maxAttempts: 10, maxPermanentAttempts: 3 })(c.now() + BUDGET_MS);
+  const run = await relay(store, producer, c.now, { maxAttempts: 10 })(c.now() + BUDGET_MS);
 
   assert.equal(run.delivered, 7);
   assert.equal(run.failed, 1);
@@ -238,21 +238,23 @@ test('one permanently refused record in a batch of 8 is isolated: the other 7 ar
   assert.ok(calls.some((k) => k.ids.length === 1 && k.ids[0] === 'e5'), 'the bad record was tried on its own');
 });
 
-test('a permanently refused record is dead after maxPermanentAttempts, before maxAttempts', async () => {
+test('a permanently refused record is dead after MAX_PERMANENT_ATTEMPTS, before maxAttempts, and not at once', async () => {
   const c = clock();
   const store = memoryOutbox();
   await seed(store, [criticalRecord('bad'), criticalRecord('good')], c.now());
   const { producer } = fakeProducer((batches) =>
     batches.some((b) => b.records.some((r) => r.id === 'bad')) ? { fail: { reason: 'INVALID_RECORD: refused', retriable: false } } : {},
   );
-  const runOnce = relay(store, producer, c.now, { maxAttempts: 10, maxPermanentAttempts: 3 });
+  const runOnce = relay(store, producer, c.now, { maxAttempts: 10 });
+  assert.ok(MAX_PERMANENT_ATTEMPTS > 1 && MAX_PERMANENT_ATTEMPTS < 10);
 
-  for (let attempt = 1; attempt <= 3; attempt++) {
+  for (let attempt = 1; attempt <= MAX_PERMANENT_ATTEMPTS; attempt++) {
     c.set(store.entry('bad')!.dueAt);
     const run = await runOnce(c.now() + BUDGET_MS);
+    const last = attempt === MAX_PERMANENT_ATTEMPTS;
     assert.equal(store.entry('bad')!.attempts, attempt);
-    assert.equal(store.entry('bad')!.state, attempt < 3 ? 'pending' : 'dead', `after attempt ${attempt}`);
-    assert.equal(run.dead, attempt < 3 ? 0 : 1);
+    assert.equal(store.entry('bad')!.state, last ? 'dead' : 'pending', `after attempt ${attempt}`);
+    assert.equal(run.dead, last ? 1 : 0);
   }
   assert.equal(store.stateOf('good'), 'delivered');
 });
@@ -298,4 +300,38 @@ test('sends and tombstone writes get the run’s deadline', async () => {
 
   assert.deepEqual(calls[0]!.opts, { deadline, compressed: false });
   assert.equal(store.calls.markDelivered[0]!.opts.deadline, deadline);
+});
+
+test('a claimed entry is another relay’s only once the lease has run out, and the first relay’s late failure does not undo the delivery', async () => {
+  const c = clock();
+  const store = memoryOutbox();
+  await seed(store, [criticalRecord('e1')], c.now());
+  let sendStarted!: () => void;
+  const started = new Promise<void>((resolve) => (sendStarted = resolve));
+  let finishStalledSend!: (result: SendResult) => void;
+  const stalled = stubProducer(() => {
+    sendStarted();
+    return new Promise<SendResult>((resolve) => (finishStalledSend = resolve));
+  });
+  const { producer: healthy, calls: healthyCalls, placed } = fakeProducer();
+  const claimedAt = c.now();
+
+  const first = relay(store, stalled, c.now)(c.now() + BUDGET_MS);
+  await started;
+  assert.equal(store.entry('e1')!.dueAt, claimedAt + LEASE_MS, 'leased for leaseMs');
+
+  c.advance(LEASE_MS - 1);
+  const early = await relay(store, healthy, c.now)(c.now() + BUDGET_MS);
+  assert.equal(early.claimed, 0, 'still leased to the first relay');
+  assert.equal(healthyCalls.length, 0);
+
+  c.advance(1);
+  const second = await relay(store, healthy, c.now)(c.now() + BUDGET_MS);
+  assert.deepEqual({ claimed: second.claimed, delivered: second.delivered }, { claimed: 1, delivered: 1 });
+  assert.deepEqual(location(store, 'e1'), placed.get('e1'));
+
+  finishStalledSend({ ok: false, reason: 'sending to Kafka: timed out', retriable: true });
+  await first;
+  assert.deepEqual(store.calls.recordFailure.map((f) => ({ id: f.id, attempts: f.attempts })), [{ id: 'e1', attempts: 1 }], 'the first relay reports with the attempt count it claimed (its lease token)');
+  assert.equal(store.stateOf('e1'), 'delivered');
 });

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { createTelemetry, InvocationMetrics } from '../../../lib/platform/telemetry';
+import { InvocationMetrics } from '../../../lib/platform/metrics';
+import { createTelemetry } from '../../../lib/platform/telemetry';
 
 test('metrics flush as one CloudWatch EMF document per tier', () => {
   const lines: string[] = [];
@@ -34,4 +35,34 @@ test('logs are JSON lines filtered by level', () => {
   assert.equal(entry.level, 'warn');
   assert.equal(entry.tier, 'logs');
   assert.equal(entry.fn, 'fn');
+});
+
+test('every line of an invocation carries its request id: logs and metrics alike', () => {
+  const lines: string[] = [];
+  const t = createTelemetry({ namespace: 'NS', functionName: 'fn', level: 'info', sink: (l) => lines.push(l) });
+  t.log.info('before any invocation');
+  t.startInvocation('req-1');
+  t.log.info('inside');
+  t.emit({ dimensions: { FunctionName: 'fn', Topic: 't' }, metrics: { Records: { value: 1, unit: 'Count' } } });
+  const m = new InvocationMetrics();
+  m.add('logs', 'forwarded');
+  t.flush(m);
+  t.startInvocation('req-2');
+  t.log.warn('next');
+  const ids = lines.map((l) => (JSON.parse(l) as { requestId?: string }).requestId);
+  assert.deepEqual(ids, [undefined, 'req-1', 'req-1', 'req-1', 'req-2']);
+});
+
+test('metrics derived from statuses: received and status per tier, unrouted rejects apart', () => {
+  const m = new InvocationMetrics();
+  m.addStatuses([
+    { index: 0, status: 'forwarded', tier: 'logs' },
+    { index: 1, status: 'dropped', tier: 'logs' },
+    { index: 2, status: 'rejected', tier: 'critical' },
+    { index: 3, status: 'rejected' },
+  ]);
+  assert.deepEqual(
+    [m.get('logs', 'received'), m.get('logs', 'forwarded'), m.get('logs', 'dropped'), m.get('critical', 'received'), m.get('critical', 'rejected'), m.get('unrouted', 'rejected'), m.get('unrouted', 'received')],
+    [2, 1, 1, 1, 1, 1, 0],
+  );
 });

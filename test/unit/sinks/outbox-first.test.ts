@@ -42,6 +42,16 @@ function acksFor(batches: readonly TopicBatch[]): { acks: RecordAck[]; byId: Map
   return { acks, byId };
 }
 
+/** A broker that acknowledges every record it is sent, each at its PLACEMENT. */
+function acknowledgingProducer() {
+  return recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+}
+
+/** The ids the producer was sent, over all calls, in send order. */
+function sentIds(calls: ReturnType<typeof recordingProducer>['calls']): string[] {
+  return calls.flatMap((c) => c.batches.flatMap((b) => b.records.map((r) => r.id)));
+}
+
 function sinkWith(store: MemoryOutbox, producer: Producer) {
   return outboxFirstSink({ store, producer, log, graceMs: GRACE_MS, now: () => NOW });
 }
@@ -77,6 +87,22 @@ test('acknowledged records are forwarded and each is tombstoned at its own parti
   assert.deepEqual(store.tombstone('b1'), { id: 'b1', deliveredAt: NOW, topic: 'events.b', partition: 5, offset: 900 });
 });
 
+test('every record is in the outbox before the send starts, and tombstoned only after the broker acknowledged it', async () => {
+  const store = memoryOutbox();
+  const atSend: { states: (string | undefined)[]; tombstoneWrites: number }[] = [];
+  const { producer } = recordingProducer((batches) => {
+    atSend.push({ states: batches.flatMap((b) => b.records.map((r) => store.stateOf(r.id))), tombstoneWrites: store.calls.markDelivered.length });
+    return { ok: true, acks: acksFor(batches).acks };
+  });
+  const records = interleaved(['a1', 'b1', 'a2']);
+
+  const statuses = await sinkWith(store, producer).write(records, soon());
+
+  assert.deepEqual(atSend, [{ states: ['pending', 'pending', 'pending'], tombstoneWrites: 0 }]);
+  assert.deepEqual(statuses.map((s) => s.status), ['forwarded', 'forwarded', 'forwarded']);
+  for (const r of records) assert.equal(store.stateOf(r.id), 'delivered', r.id);
+});
+
 test('a retriable send failure leaves every record persisted, queued for relay, and nothing tombstoned', async () => {
   const store = memoryOutbox();
   const { producer } = recordingProducer(() => ({ ok: false, reason: 'connecting to Kafka: ECONNREFUSED', retriable: true }));
@@ -91,6 +117,19 @@ test('a retriable send failure leaves every record persisted, queued for relay, 
   }
   assert.equal(store.calls.markDelivered.length, 0);
   for (const r of records) assert.equal(store.stateOf(r.id), 'pending');
+});
+
+test('a permanent send failure leaves the records persisted and queued for the relay, not rejected', async () => {
+  const store = memoryOutbox();
+  const { producer } = recordingProducer(() => ({ ok: false, reason: 'MESSAGE_TOO_LARGE: too big', retriable: false }));
+  const records = [criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)];
+
+  const statuses = await sinkWith(store, producer).write(records, soon());
+
+  assert.deepEqual(statuses.map((s) => s.status), ['persisted', 'persisted']);
+  for (const s of statuses) assert.match(s.reason!, /queued for relay: MESSAGE_TOO_LARGE/);
+  assert.equal(store.calls.markDelivered.length, 0);
+  for (const r of records) assert.deepEqual({ state: store.stateOf(r.id), attempts: store.entry(r.id)!.attempts }, { state: 'pending', attempts: 0 });
 });
 
 test('a failed send carrying acks for a prefix forwards and tombstones that prefix and leaves the rest persisted', async () => {
@@ -146,21 +185,21 @@ test('a successful send with acks for only some records forwards only those', as
 test('an event id already in the outbox is reported persisted as a duplicate and not sent again', async () => {
   const store = memoryOutbox();
   await store.put([criticalRecord('e1')], { now: NOW - 1_000, dueAt: NOW + 59_000 });
-  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = acknowledgingProducer();
 
   const statuses = byId(await sinkWith(store, producer).write([criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)], soon()));
 
   assert.equal(statuses.get('e1')!.status, 'persisted');
   assert.match(statuses.get('e1')!.reason!, /duplicate/);
   assert.equal(statuses.get('e2')!.status, 'forwarded');
-  assert.deepEqual(calls.flatMap((c) => c.batches.flatMap((b) => b.records.map((r) => r.id))), ['e2']);
+  assert.deepEqual(sentIds(calls), ['e2']);
 });
 
 test('an event id delivered before (a tombstone) is reported persisted as a duplicate and not sent again', async () => {
   const store = memoryOutbox();
   await store.put([criticalRecord('e1')], { now: NOW - 1_000, dueAt: NOW + 59_000 });
   await store.markDelivered([{ id: 'e1', topic: 'events.critical', partition: 0, offset: 7 }], { now: NOW - 500 });
-  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = acknowledgingProducer();
 
   const [status] = await sinkWith(store, producer).write([criticalRecord('e1')], soon());
 
@@ -173,33 +212,33 @@ test('an event id delivered before (a tombstone) is reported persisted as a dupl
 test('a record the outbox refuses is rejected with the store’s reason and not sent', async () => {
   const store = memoryOutbox();
   store.refusePut.set('big', 'record of 600000 bytes does not fit an outbox item even compressed');
-  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = acknowledgingProducer();
 
   const statuses = byId(await sinkWith(store, producer).write([criticalRecord('big', undefined, 0), criticalRecord('ok', undefined, 1)], soon()));
 
   assert.equal(statuses.get('big')!.status, 'rejected');
   assert.equal(statuses.get('big')!.reason, 'record of 600000 bytes does not fit an outbox item even compressed');
   assert.equal(statuses.get('ok')!.status, 'forwarded');
-  assert.deepEqual(calls.flatMap((c) => c.batches.flatMap((b) => b.records.map((r) => r.id))), ['ok']);
+  assert.deepEqual(sentIds(calls), ['ok']);
 });
 
 test('a record the outbox failed to store comes back as retry and is not sent', async () => {
   const store = memoryOutbox();
   store.failPut.set('e1', 'ProvisionedThroughputExceededException: throttled');
-  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = acknowledgingProducer();
 
   const statuses = byId(await sinkWith(store, producer).write([criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)], soon()));
 
   assert.equal(statuses.get('e1')!.status, 'retry');
   assert.match(statuses.get('e1')!.reason!, /throttled/);
   assert.equal(statuses.get('e2')!.status, 'forwarded');
-  assert.deepEqual(calls.flatMap((c) => c.batches.flatMap((b) => b.records.map((r) => r.id))), ['e2']);
+  assert.deepEqual(sentIds(calls), ['e2']);
 });
 
 test('an outbox that cannot be reached at all turns every record into retry and sends nothing', async () => {
   const store = memoryOutbox();
   store.putThrows = new Error('connect ETIMEDOUT dynamodb');
-  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = acknowledgingProducer();
 
   const statuses = await sinkWith(store, producer).write([criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)], soon());
 
@@ -211,7 +250,7 @@ test('an outbox that cannot be reached at all turns every record into retry and 
 test('a tombstone write that throws leaves the records forwarded (the relay resends them) and the sink returns', async () => {
   const store = memoryOutbox();
   store.markDeliveredMode = 'throw';
-  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer } = acknowledgingProducer();
   const records = [criticalRecord('e1', undefined, 0), criticalRecord('e2', undefined, 1)];
 
   const statuses = await sinkWith(store, producer).write(records, soon());
@@ -225,7 +264,7 @@ test('a tombstone write that throws leaves the records forwarded (the relay rese
 test('a tombstone write that never finishes does not keep the sink past its deadline', { timeout: 5_000 }, async () => {
   const store = memoryOutbox();
   store.markDeliveredMode = 'hang';
-  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer } = acknowledgingProducer();
   const deadline = Date.now() + 100;
 
   const statuses = await sinkWith(store, producer).write([criticalRecord('e1')], deadline);
@@ -237,7 +276,7 @@ test('a tombstone write that never finishes does not keep the sink past its dead
 
 test('the outbox write is given the invocation deadline and a due time one grace period away', async () => {
   const store = memoryOutbox();
-  const { producer } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer } = acknowledgingProducer();
   const deadline = soon();
 
   await sinkWith(store, producer).write([criticalRecord('e1')], deadline);
@@ -247,7 +286,7 @@ test('the outbox write is given the invocation deadline and a due time one grace
 
 test('the send is given the invocation deadline and is not compressed', async () => {
   const store = memoryOutbox();
-  const { producer, calls } = recordingProducer((batches) => ({ ok: true, acks: acksFor(batches).acks }));
+  const { producer, calls } = acknowledgingProducer();
   const deadline = soon();
 
   await sinkWith(store, producer).write([criticalRecord('e1')], deadline);

@@ -1,7 +1,7 @@
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { RequestError } from '../../../lib/platform/errors';
+import type { RequestError } from '../../../lib/platform/errors';
 import { DEFAULT_LIMITS } from '../../../lib/domain/limits';
 import type { Limits } from '../../../lib/domain/limits';
 import type { DecodedRecord } from '../../../lib/domain/record';

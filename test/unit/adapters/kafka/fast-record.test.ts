@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { encodeRecord, type RecordInput } from '../../../../lib/adapters/kafka/fast-record';
+import { encodeRecord, KAFKAJS_RECORD_MODULE, type RecordInput } from '../../../../lib/adapters/kafka/fast-record';
 
-// kafkajs's own encoder, loaded from its package path; the substitution only affects kafkajs's
-// producer module, so this is the original.
-const kafkajsRecord = require('kafkajs/src/protocol/recordBatch/record/v0') as (r: RecordInput) => { buffer: Buffer };
+// kafkajs's own encoder: nothing in this file loads kafkajs through lib/adapters/kafka/kafkajs.ts,
+// so the substitution is not installed and this is the original.
+const kafkajsRecord = require(KAFKAJS_RECORD_MODULE) as (r: RecordInput) => { buffer: Buffer };
 
 const bytes = fc.oneof(
   fc.constant(null),
@@ -23,6 +23,7 @@ const record = fc.record({
 });
 
 test('encodeRecord produces exactly kafkajs’s bytes for arbitrary records', () => {
+  assert.notEqual(kafkajsRecord, encodeRecord, 'the reference is kafkajs’s encoder, not ours');
   fc.assert(
     fc.property(record, (r) => {
       assert.deepEqual(encodeRecord(r).buffer, kafkajsRecord(r).buffer);

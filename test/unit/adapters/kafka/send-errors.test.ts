@@ -6,7 +6,7 @@ import { classifySendError } from '../../../../lib/adapters/kafka/send-errors';
 
 // kafkajs's own error classes, so the shapes (type, code, cause, retriable) are the real ones.
 const load = createRequire(__filename);
-type ErrorClass = new (...args: any[]) => Error;
+type ErrorClass = new (message: unknown, details?: Record<string, unknown>) => Error;
 const errors = load('kafkajs/src/errors') as Record<
   'KafkaJSProtocolError' | 'KafkaJSNumberOfRetriesExceeded' | 'KafkaJSConnectionError' | 'KafkaJSNonRetriableError' | 'KafkaJSRequestTimeoutError',
   ErrorClass
