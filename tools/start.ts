@@ -2,7 +2,8 @@
  * npm start: the product on a laptop. Starts (or reuses) a local Kafka broker and DynamoDB Local,
  * provisions the tier topics and the outbox table, runs the real Lambda handlers in-process
  * behind an API-Gateway-like HTTP server, runs the relay on a timer, simulates game servers,
- * and shows a live per-tier view. Ctrl-C stops what it started.
+ * and shows a live per-tier view. Ctrl-C, SIGINT / SIGTERM / SIGHUP, or npm going away stops what
+ * it started.
  */
 import { createServer, type Server } from 'node:http';
 import * as path from 'node:path';
@@ -22,6 +23,7 @@ import { createHttpBridge } from './local-functions/http-bridge';
 import { startLiveView } from './local-functions/live-view';
 import { LiveMetrics } from './local-functions/metrics';
 import { startTraffic } from './local-functions/traffic';
+import { launcherChain, watchLaunchers } from './local-functions/launchers';
 import { parseCommandLine } from './cli-args';
 
 const USAGE = `usage: npm start [-- options]
@@ -37,11 +39,14 @@ options:
   --help           this text
 
 environment:
-  PORT               HTTP port (default 8080)
-  RELAY_INTERVAL_MS  relay schedule (default 5000)
+  PORT                 HTTP port (default 8080)
+  RELAY_INTERVAL_MS    relay schedule (default 5000)
+  LOCAL_STACK_NAME     Kafka cluster and DynamoDB Local instance name under .local/ (default dev)
+  LOCAL_KAFKA_PORT     Kafka broker port (default 19092; its KRaft controller listens 1000 above)
+  LOCAL_DYNAMODB_PORT  DynamoDB Local port (default 18000)
   TOPIC_PREFIX, OUTBOX_TABLE, OUTBOX_GRACE_MS, LOG_LEVEL, ROUTING_RULES, MAX_* ...
-                     function settings (lib/platform/config.ts), passed to every function; KAFKA_BROKERS
-                     and DYNAMODB_ENDPOINT always point at the local stack.
+                       function settings (lib/platform/config.ts), passed to every function; KAFKA_BROKERS
+                       and DYNAMODB_ENDPOINT always point at the local stack.
 Function logs and EMF metrics go to .local/logs/functions.log.`;
 
 interface Options {
@@ -51,7 +56,17 @@ interface Options {
   keepStack: boolean;
   port: number;
   relayIntervalMs: number;
+  stack: StackLocation;
 }
+
+/** Where the local Kafka and DynamoDB Local live: another name and ports let two stacks share a machine. */
+interface StackLocation {
+  name: string;
+  kafkaPort: number;
+  dynamoPort: number;
+}
+
+const STACK_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
 
 /** Bad arguments exit here (2, with the usage); bad settings in `env` throw a ConfigError. */
 function parseOptions(env: Env): Options {
@@ -72,7 +87,13 @@ function parseOptions(env: Env): Options {
     keepStack: cli.values['keep-stack'],
     port: e.int('PORT', 8080, 1, 65_535),
     relayIntervalMs: e.int('RELAY_INTERVAL_MS', 5_000, 100, 3_600_000),
+    stack: {
+      name: e.string('LOCAL_STACK_NAME', 'dev'),
+      kafkaPort: e.int('LOCAL_KAFKA_PORT', 19_092, 1_024, 64_535),
+      dynamoPort: e.int('LOCAL_DYNAMODB_PORT', 18_000, 1_024, 65_535),
+    },
   };
+  if (!STACK_NAME.test(opts.stack.name)) e.problems.push(`LOCAL_STACK_NAME must match ${STACK_NAME.source}`);
   if (e.problems.length) throw new ConfigError(e.problems);
   return opts;
 }
@@ -100,6 +121,9 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 class Interrupted extends Error {}
 
+/** Each one starts the same clean shutdown; a second one (after the first second) forces the exit. */
+const STOP_SIGNALS: readonly NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP'];
+
 /** What to undo on exit, in reverse order of start. */
 const cleanups: { label?: string; run: () => unknown }[] = [];
 
@@ -118,7 +142,7 @@ async function run(opts: Options): Promise<void> {
   cleanups.push({ run: () => logFile.close() });
   const log = createLogger({ level: 'info', base: { fn: 'npm-start' }, sink: logFile.sink });
   say('starting local Kafka and DynamoDB Local (the first run downloads their jars from Maven Central)...');
-  const { kafka, dynamo } = await untilStopped(startStack(opts.keepStack));
+  const { kafka, dynamo } = await untilStopped(startStack(opts.stack, opts.keepStack));
 
   const env = functionEnv(kafka.bootstrap, dynamo.endpoint);
   const config = loadConfig(env);
@@ -174,14 +198,15 @@ async function run(opts: Options): Promise<void> {
   cleanups.push({ run: () => view.stop() });
 }
 
-async function startStack(keepStack: boolean): Promise<{ kafka: LocalKafka; dynamo: DynamoLocal }> {
+async function startStack(stack: StackLocation, keepStack: boolean): Promise<{ kafka: LocalKafka; dynamo: DynamoLocal }> {
   // detached: the JVMs outlive this process (--keep-stack); otherwise they die with it at the latest.
   const [kafka, dynamo] = await Promise.allSettled([
-    startLocalKafka({ name: 'dev', detached: keepStack, log: say }),
-    startDynamoLocal({ name: 'dev', port: 18000, detached: keepStack, log: say }),
+    startLocalKafka({ name: stack.name, basePort: stack.kafkaPort, detached: keepStack, log: say }),
+    startDynamoLocal({ name: stack.name, port: stack.dynamoPort, detached: keepStack, log: say }),
   ]);
-  if (kafka.status === 'fulfilled') cleanups.push(stackCleanup(`Kafka '${kafka.value.name}' (${kafka.value.bootstrap})`, kafka.value, keepStack, 'npm run kafka -- stop'));
-  if (dynamo.status === 'fulfilled') cleanups.push(stackCleanup(`DynamoDB Local '${dynamo.value.name}' (${dynamo.value.endpoint})`, dynamo.value, keepStack, 'npx tsx tools/local-stack/cli.ts dynamodb stop'));
+  const nameArg = stack.name === 'dev' ? '' : ` --name ${stack.name}`;
+  if (kafka.status === 'fulfilled') cleanups.push(stackCleanup(`Kafka '${kafka.value.name}' (${kafka.value.bootstrap})`, kafka.value, keepStack, `npm run kafka -- stop${nameArg}`));
+  if (dynamo.status === 'fulfilled') cleanups.push(stackCleanup(`DynamoDB Local '${dynamo.value.name}' (${dynamo.value.endpoint})`, dynamo.value, keepStack, `npx tsx tools/local-stack/cli.ts dynamodb stop${nameArg}`));
   if (kafka.status === 'rejected') throw kafka.reason;
   if (dynamo.status === 'rejected') throw dynamo.reason;
   return { kafka: kafka.value, dynamo: dynamo.value };
@@ -257,21 +282,32 @@ async function main(): Promise<number> {
     return 1;
   }
 
-  let firstSignalAt = 0;
+  // Stop on whatever stops the process the user sees, npm: the signals it forwards (SIGINT,
+  // SIGTERM), a terminal's SIGHUP, and its death when nothing is forwarded (`kill -HUP` or
+  // `kill -9` of npm, a `sh -c` wrapper killed in between): see launchers.ts. The start script
+  // is `exec node --import tsx ...` so that npm's child is this process: npm forwards signals to
+  // its child only, and the `sh -c` npm runs scripts in holds SIGINT back until its own child
+  // exits, so through a shell a `kill -INT <npm>` reached nobody.
+  let stoppingSince = 0;
+  const beginStop = (why: string) => {
+    stoppingSince = Date.now();
+    say(`\n${why}: shutting down (press Ctrl-C again to force)`);
+    requestStop();
+  };
   const onSignal = (signal: NodeJS.Signals) => {
-    if (firstSignalAt === 0) {
-      firstSignalAt = Date.now();
-      say(`\n${signal}: shutting down (press Ctrl-C again to force)`);
-      return requestStop();
-    }
-    // tsx relays the terminal's Ctrl-C to this process a few ms after the terminal delivered it:
-    // that copy is not a second Ctrl-C.
-    if (Date.now() - firstSignalAt < 1_000) return;
+    if (stoppingSince === 0) return beginStop(signal);
+    // A terminal's Ctrl-C reaches the whole foreground group, and npm forwards its copy a few ms
+    // later: that copy is not a second Ctrl-C.
+    if (Date.now() - stoppingSince < 1_000) return;
     say(`\n${signal} again: exiting now`);
     process.exit(130);
   };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  for (const signal of STOP_SIGNALS) process.on(signal, onSignal);
+  watchLaunchers(launcherChain(), (gone) => {
+    if (stoppingSince === 0) beginStop(`${gone.command} (pid ${gone.pid}), which started this, is gone`);
+  });
+  // Once the terminal is gone (SIGHUP) writes fail with EIO or EPIPE; the cleanup must still run.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => undefined);
 
   let code = 0;
   try {

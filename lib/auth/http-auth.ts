@@ -6,6 +6,12 @@
  *  3. AUTH_MODE=none: the deployment's TENANT_ID;
  *  4. otherwise the adapter verifies the Authorization header itself (same verifier as the authorizer).
  * The tenant id never comes from the body or from an unauthenticated header.
+ *
+ * With AUTH_MODE=none and no tenant configuration, 1 and 2 have nothing to map against and are
+ * taken as they come: the authorizer's tenant, and for IAM the deployment's TENANT_ID. Whether a
+ * route has IAM auth is API Gateway's (or the Function URL's) setting, invisible at cold start, so
+ * the combination cannot fail there, and a 503 on every IAM request would make `none` mean
+ * "refuse AWS callers". With a tenant configuration both are mapped through it, in either mode.
  */
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { RequestError, errorMessage } from '../platform/errors';
@@ -52,6 +58,8 @@ export function createHttpAuthenticator(opts: {
 }): (event: APIGatewayProxyEventV2, req: HttpAuthRequest) => Promise<Identity> {
   const replay = new ReplayCache(opts.auth.replayCacheMax);
   const now = opts.now ?? Date.now;
+  // AUTH_MODE=none without a tenant configuration: authenticated callers are taken as they come.
+  const nothingToMapAgainst = !opts.directory && opts.auth.mode === 'none';
 
   async function tenants(): Promise<TenantIndex> {
     if (!opts.directory) throw new RequestError(503, 'auth_unavailable', 'no tenant configuration (TENANTS_SOURCE) for this kind of caller');
@@ -72,12 +80,13 @@ export function createHttpAuthenticator(opts: {
       if (isSha256Hex(signed) && !digestsEqual(sha256Hex(req.body), signed)) {
         throw unauthorized(`body does not match ${CONTENT_SHA256_HEADER}`);
       }
-      if (!opts.directory && opts.auth.mode === 'none') return { tenant: fromAuthorizer, method: 'authorizer' };
+      if (nothingToMapAgainst) return { tenant: fromAuthorizer, method: 'authorizer' };
       const tenant = (await tenants()).byId.get(fromAuthorizer);
       if (!tenant) throw forbiddenTenant(`tenant "${fromAuthorizer}" is not configured here`);
       return { tenant: tenant.id, method: 'authorizer', policy: tenant };
     }
     if (authorizer?.iam) {
+      if (nothingToMapAgainst) return { tenant: opts.defaultTenant, method: 'iam' };
       const { userArn, accountId } = authorizer.iam;
       const tenant = tenantForPrincipal(await tenants(), userArn, accountId);
       if (!tenant) throw forbiddenTenant('this IAM principal is not mapped to a tenant');

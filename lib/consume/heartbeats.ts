@@ -38,3 +38,14 @@ export function aggregateHeartbeats(records: Iterable<ConsumedRecord>): ServerAc
   }
   return [...byServer.values()].sort((a, b) => a.serverId.localeCompare(b.serverId));
 }
+
+/**
+ * Which servers get a CloudWatch metric of their own (a custom metric each: a cost the senders
+ * control, since server ids come from them): those matching `pattern`, at most `max` per
+ * invocation, the busiest first. The rest are reported as plain log fields only.
+ */
+export function serversWithMetrics(servers: readonly ServerActivity[], opts: { max: number; pattern?: RegExp }): Set<string> {
+  const eligible = servers.filter((s) => !opts.pattern || opts.pattern.test(s.serverId));
+  const busiest = [...eligible].sort((a, b) => b.heartbeats - a.heartbeats || a.serverId.localeCompare(b.serverId));
+  return new Set(busiest.slice(0, opts.max).map((s) => s.serverId));
+}

@@ -18,6 +18,13 @@ export interface Limits {
    * consumers' parsers have the same weakness.
    */
   maxJsonDepth: number;
+  /**
+   * How far before / after the receive time a record's own timestamp may lie to become its Kafka
+   * timestamp; outside this window the receive time is used (lib/sources/record-fields.ts). The
+   * Kafka timestamp drives time-based retention, so a client must not be able to choose it freely.
+   */
+  maxTimestampPastMs: number;
+  maxTimestampFutureMs: number;
 }
 
 export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
@@ -28,4 +35,12 @@ export const DEFAULT_LIMITS: Readonly<Limits> = Object.freeze({
   maxHeaders: 64,
   maxHeaderBytes: 16 * 1024,
   maxJsonDepth: 32,
+  // 7 days covers a game server that was offline for a week; CloudWatch Logs itself takes events
+  // up to 14 days old, which then keep their time in the payload and get the receive time in Kafka.
+  maxTimestampPastMs: 7 * 24 * 3_600_000,
+  // Clock skew, not event time: nothing legitimate happens an hour from now.
+  maxTimestampFutureMs: 3_600_000,
 });
+
+/** The part of the limits that bounds record timestamps (sources) and the topics' timestamp guards (tiers). */
+export type TimestampWindow = Pick<Limits, 'maxTimestampPastMs' | 'maxTimestampFutureMs'>;

@@ -17,12 +17,30 @@ export const MSK_SERVERLESS_TOPIC_CONFIGS: readonly string[] = Object.freeze([
   'retention.ms',
 ]);
 
-/** The plan as MSK Serverless accepts it: cluster-default replication, only the settable configs. */
+const BEFORE = 'message.timestamp.before.max.ms';
+const AFTER = 'message.timestamp.after.max.ms';
+const DIFFERENCE = 'message.timestamp.difference.max.ms';
+
+/**
+ * The plan as MSK Serverless accepts it: cluster-default replication, only the settable configs.
+ * KIP-937's timestamp guards (before/after) are not settable there; the older symmetric
+ * message.timestamp.difference.max.ms is (brokers since 3.6 apply it to whichever of the two is
+ * unset, older ones have nothing else). It gets the wider of the pair, so it refuses nothing the
+ * pair would let through, but lets future timestamps pass as far ahead as past ones may lie (the
+ * sources still never write one).
+ */
 export function forMskServerless(plan: TopicPlan): TopicPlan {
   const warnings = [...plan.warnings];
   const specs = plan.specs.map((spec) => {
     const configs = Object.fromEntries(Object.entries(spec.configs).filter(([k]) => MSK_SERVERLESS_TOPIC_CONFIGS.includes(k)));
-    const fixed = Object.keys(spec.configs).filter((k) => !(k in configs));
+    const before = spec.configs[BEFORE];
+    const after = spec.configs[AFTER];
+    const translated = before !== undefined && after !== undefined && !(DIFFERENCE in configs);
+    if (translated) {
+      configs[DIFFERENCE] = String(Math.max(Number(before), Number(after)));
+      warnings.push(`${spec.name}: ${BEFORE} and ${AFTER} are not settable on MSK Serverless; ${DIFFERENCE}=${configs[DIFFERENCE]} guards both directions instead`);
+    }
+    const fixed = Object.keys(spec.configs).filter((k) => !(k in configs) && !(translated && (k === BEFORE || k === AFTER)));
     if (fixed.length) warnings.push(`${spec.name}: ${fixed.join(', ')} left to MSK Serverless (fixed there: replication 3, min.insync.replicas 2, no unclean election)`);
     return { ...spec, replicationFactor: -1, configs };
   });

@@ -1,6 +1,6 @@
 import type { RecordKind, Tier } from './tiers';
 
-export type SourceName = 'http' | 'cloudwatch-logs' | 'sqs';
+export type SourceName = 'http' | 'cloudwatch-logs' | 'sqs' | 'kinesis';
 
 /** Where a record came from, so a status can be mapped back to the caller's item. */
 export interface SourceRef {
@@ -16,7 +16,12 @@ export interface DecodedRecord {
   kind: RecordKind;
   /** Event type for events (`kill`, `purchase`, ...), log level or stream for logs; used by routing rules. */
   type?: string;
-  /** Stable event id when the sender gave one (client retries reuse it). */
+  /**
+   * Stable event id: the sender's (client retries reuse it), else one the decoder derived from the
+   * source's identity of the item (SQS messageId, Kinesis sequence number, CloudWatch Logs event
+   * id; lib/domain/ids.ts stableEventId) so a redelivery keeps it. Absent only for HTTP records
+   * sent without one: the router then assigns a fresh uuidv7.
+   */
   id?: string;
   /** Explicit partition key from the sender. */
   key?: string;

@@ -3,6 +3,8 @@
  * its topic is configured. The local stack, the tests, the functions and the provisioning custom
  * resource (infra/serverless/topics.js) all read this one definition.
  */
+import { DEFAULT_LIMITS } from './limits';
+
 /** The tiers, in order of how much the product promises about them. */
 export const TIERS = ['logs', 'realtime', 'critical'] as const;
 export type Tier = (typeof TIERS)[number];
@@ -46,29 +48,53 @@ export interface TopicSpec {
   configs: Readonly<Record<string, string>>;
 }
 
-const HOUR = 3_600_000;
+const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
+const GIB = 1024 ** 3;
+
+/**
+ * The brokers refuse a record whose timestamp is further than this from their clock (KIP-937,
+ * Kafka 3.6+; INVALID_TIMESTAMP). The sources never write one: they keep a record's own timestamp
+ * only inside DEFAULT_LIMITS' window (MAX_TIMESTAMP_* may narrow it, never widen it) and use the
+ * receive time otherwise, so this is the guard for any other producer. Wider than the window:
+ * past by a day, because the relay sends a critical record after it was received (up to ~1.5 h of
+ * backoff by default, far longer only with a raised OUTBOX_MAX_ATTEMPTS); future by 5 minutes of
+ * clock skew between the functions and the brokers.
+ */
+export const TOPIC_TIMESTAMP_GUARDS: Readonly<Record<string, string>> = Object.freeze({
+  'message.timestamp.before.max.ms': String(DEFAULT_LIMITS.maxTimestampPastMs + DAY),
+  'message.timestamp.after.max.ms': String(DEFAULT_LIMITS.maxTimestampFutureMs + 5 * MINUTE),
+});
 
 interface TierTopic {
   replicationFactor: number;
   configs: Record<string, string>;
 }
 
+// retention.bytes is per partition and a disk guard, not the retention: the time limit should
+// come first. A partition holds up to retention.bytes plus one segment (segment.bytes, 1 GiB).
+// Sized for the default cluster (infra/msk.yml: 3 brokers of 100 GiB) with the default 6
+// partitions: 6 × (2 × 5 + 2 × 2 + 3 × 5) GiB = 174 GiB of 300 GiB. Scale them with the disks.
 export const TIER_TOPICS: Readonly<Record<Tier, TierTopic>> = Object.freeze({
   logs: {
     replicationFactor: 2,
-    configs: { 'retention.ms': String(24 * HOUR), 'cleanup.policy': 'delete' },
+    configs: { 'retention.ms': String(24 * HOUR), 'retention.bytes': String(4 * GIB), 'cleanup.policy': 'delete', ...TOPIC_TIMESTAMP_GUARDS },
   },
   realtime: {
     replicationFactor: 2,
-    configs: { 'retention.ms': String(1 * HOUR), 'cleanup.policy': 'delete' },
+    configs: { 'retention.ms': String(1 * HOUR), 'retention.bytes': String(1 * GIB), 'cleanup.policy': 'delete', ...TOPIC_TIMESTAMP_GUARDS },
   },
   critical: {
     replicationFactor: 3,
     configs: {
-      'retention.ms': String(7 * 24 * HOUR),
+      'retention.ms': String(7 * DAY),
+      // Last resort only: past it, events no consumer has read yet are deleted (consumer lag alarms first).
+      'retention.bytes': String(4 * GIB),
       'cleanup.policy': 'delete',
       'min.insync.replicas': '2',
       'unclean.leader.election.enable': 'false',
+      ...TOPIC_TIMESTAMP_GUARDS,
     },
   },
 });

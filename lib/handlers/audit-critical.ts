@@ -21,6 +21,9 @@ import { decodeMskEvent, itemIdentifier, topicOfPartitionKey, type KafkaBatchRes
 import type { LineSink, Telemetry } from '../platform/telemetry';
 import { deadlineFor } from '../platform/deadline';
 import { telemetryFor, type HandlerIo } from './runtime';
+import { eventShape, refuseEvent, type EventShape } from './event-shapes';
+
+const SERVED: readonly EventShape[] = ['msk', 'self-managed-kafka'];
 
 /** Where audited events go. The default writes one JSON line per event to the function's log. */
 export interface AuditSink {
@@ -93,13 +96,11 @@ export function auditHandler(deps: AuditDeps): AuditHandler {
       if (!c) counts.set(topic, (c = { received: 0, audited: 0, duplicates: 0, failed: 0, deferred: 0, undecodable: 0 }));
       return c;
     };
-    let decoded: ReturnType<typeof decodeMskEvent>;
-    try {
-      decoded = decodeMskEvent(event);
-    } catch (err) {
-      log.error('not an MSK event; nothing to audit', { error: errorMessage(err) });
-      return { batchItemFailures: [] };
-    }
+    const shape = eventShape(event);
+    if (!SERVED.includes(shape)) refuseEvent(telemetry, config.functionName, shape, SERVED);
+    // Records the envelope lists but that cannot be read are rejects below; a records map that
+    // cannot be read at all throws here and the whole batch is retried.
+    const decoded = decodeMskEvent(event);
     for (const r of decoded.rejects) {
       // The same bytes would fail the same way on a retry: logged and counted (alarm on it), not retried.
       log.error('undecodable record skipped', { partition: r.partitionKey, offset: r.offset, reason: r.reason });

@@ -14,6 +14,7 @@ import type { AuthorizerConfig } from '../platform/config';
 import { errorMessage } from '../platform/errors';
 import type { Telemetry } from '../platform/telemetry';
 import { telemetryFor, type HandlerIo } from './runtime';
+import { eventShape, refuseEvent } from './event-shapes';
 import type { AuthorizerContext } from '../auth/http-auth';
 import { ReplayCache } from '../auth/replay';
 import { CONTENT_SHA256_HEADER } from '../auth/signature';
@@ -52,6 +53,8 @@ export function authorizerHandler(deps: AuthorizerDeps): AuthorizerHandler {
 
   return async (event, context) => {
     telemetry.startInvocation(context?.awsRequestId);
+    const shape = eventShape(event);
+    if (shape !== 'authorizer-v2') refuseEvent(telemetry, config.functionName, shape, ['authorizer-v2']);
     let tenants: Awaited<ReturnType<TenantDirectory['get']>>;
     try {
       tenants = await directory.get();

@@ -6,12 +6,15 @@
  */
 import type { Context, MSKEvent } from 'aws-lambda';
 import type { ConsumerConfig } from '../platform/config';
-import { aggregateHeartbeats } from '../consume/heartbeats';
+import { aggregateHeartbeats, serversWithMetrics } from '../consume/heartbeats';
 import { recordAges } from '../consume/metrics';
 import { errorMessage } from '../platform/errors';
 import { decodeMskEvent, topicOfPartitionKey as topicOf } from '../sources/msk';
 import type { Telemetry } from '../platform/telemetry';
 import { telemetryFor, type HandlerIo } from './runtime';
+import { eventShape, refuseEvent, type EventShape } from './event-shapes';
+
+const SERVED: readonly EventShape[] = ['msk', 'self-managed-kafka'];
 
 export type RealtimeHandler = (event: MSKEvent, context?: Context) => Promise<void>;
 
@@ -30,6 +33,9 @@ export function realtimeHandler({ config, telemetry }: RealtimeDeps): RealtimeHa
 
   return async (event, context) => {
     telemetry.startInvocation(context?.awsRequestId);
+    // Another kind of event is a wiring mistake, not a heartbeat batch: refused, not swallowed.
+    const shape = eventShape(event);
+    if (!SERVED.includes(shape)) refuseEvent(telemetry, FunctionName, shape, SERVED);
     try {
       const now = Date.now();
       const { records, rejects } = decodeMskEvent(event);
@@ -51,11 +57,13 @@ export function realtimeHandler({ config, telemetry }: RealtimeDeps): RealtimeHa
           now,
         );
       }
-      for (const s of aggregateHeartbeats(records)) {
+      const servers = aggregateHeartbeats(records);
+      const withMetric = serversWithMetrics(servers, { max: config.serverMetricsMax, ...(config.serverMetricsPattern && { pattern: config.serverMetricsPattern }) });
+      for (const s of servers) {
         const metrics = { Heartbeats: { value: s.heartbeats, unit: 'Count' as const }, LastSeenAgeMs: { value: Math.max(0, now - s.lastSeen), unit: 'Milliseconds' as const } };
-        // SERVER_METRICS=off: the same values as plain log fields (Logs Insights), no custom metric per server.
+        // Servers without a metric of their own: the same values as plain log fields (Logs Insights).
         telemetry.emit(
-          config.serverMetrics
+          withMetric.has(s.serverId)
             ? { dimensions: { FunctionName, ServerId: s.serverId }, metrics, properties: { lastSeen: s.lastSeen } }
             : { dimensions: {}, metrics: {}, properties: { FunctionName, ServerId: s.serverId, Heartbeats: s.heartbeats, LastSeenAgeMs: metrics.LastSeenAgeMs.value, lastSeen: s.lastSeen } },
           now,

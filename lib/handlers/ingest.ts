@@ -5,10 +5,16 @@
  * is the Lambda handler over them.
  */
 import type {
+  ALBEvent,
+  ALBResult,
+  APIGatewayProxyEvent,
   APIGatewayProxyEventV2,
+  APIGatewayProxyResult,
   APIGatewayProxyStructuredResultV2,
   CloudWatchLogsEvent,
   Context,
+  KinesisStreamBatchResponse,
+  KinesisStreamEvent,
   SQSBatchResponse,
   SQSEvent,
 } from 'aws-lambda';
@@ -21,13 +27,17 @@ import type { Config } from '../platform/config';
 import { RequestError, errorMessage } from '../platform/errors';
 import { runPipeline, type PipelineDeps } from '../domain/pipeline';
 import type { DecodeResult, RecordStatus } from '../domain/record';
+import type { RecordKind } from '../domain/tiers';
 import { createRouter, type Router } from '../domain/router';
 import { INGEST_ROUTES, type HttpRoute, type IngestFunction } from '../domain/routes';
 import { fireAndForgetSink } from '../sinks/fire-and-forget';
 import type { Sink } from '../domain/sink';
 import { decodeCloudWatchLogs } from '../sources/cloudwatch-logs';
 import { decodeHttpBody } from '../sources/http-body';
+import { decodeKinesis } from '../sources/kinesis';
 import { decodeSqs } from '../sources/sqs';
+import { HTTP_SHAPES, eventShape, refuseEvent, type EventShape } from './event-shapes';
+import { answerFor, asPayloadV2 } from './http-events';
 import { batchItemFailures } from './batch-response';
 import type { Logger, Telemetry } from '../platform/telemetry';
 import { invoke, type Invocation } from '../platform/invocation';
@@ -35,13 +45,27 @@ import { tierTopics } from '../domain/tiers';
 import { httpError, httpResponse, parseHttpEvent } from './http';
 import { telemetryFor, type HandlerIo } from './runtime';
 
-export type IngestEvent = APIGatewayProxyEventV2 | CloudWatchLogsEvent | SQSEvent;
+export type IngestEvent = APIGatewayProxyEventV2 | APIGatewayProxyEvent | ALBEvent | CloudWatchLogsEvent | SQSEvent | KinesisStreamEvent;
 
 export interface IngestHandler {
   (event: APIGatewayProxyEventV2, context?: Context): Promise<APIGatewayProxyStructuredResultV2>;
+  (event: APIGatewayProxyEvent, context?: Context): Promise<APIGatewayProxyResult>;
+  (event: ALBEvent, context?: Context): Promise<ALBResult>;
   (event: CloudWatchLogsEvent, context?: Context): Promise<void>;
   (event: SQSEvent, context?: Context): Promise<SQSBatchResponse>;
+  (event: KinesisStreamEvent, context?: Context): Promise<KinesisStreamBatchResponse>;
 }
+
+/**
+ * What each ingest function accepts besides HTTP, and the record kind those records get (HTTP
+ * records take their route's). CloudWatch Logs carries log lines only: sent to another function
+ * it is refused, never decoded into a tier that would then reject every line.
+ */
+const SOURCES: Record<IngestFunction, { shapes: readonly EventShape[]; kind: RecordKind }> = {
+  'ingest-logs': { shapes: [...HTTP_SHAPES, 'cloudwatch-logs', 'sqs', 'kinesis'], kind: 'log' },
+  'ingest-heartbeats': { shapes: [...HTTP_SHAPES, 'sqs', 'kinesis'], kind: 'heartbeat' },
+  'ingest-critical': { shapes: [...HTTP_SHAPES, 'sqs', 'kinesis'], kind: 'event' },
+};
 
 export type Authenticate = ReturnType<typeof createHttpAuthenticator>;
 
@@ -50,6 +74,8 @@ export interface IngestDeps {
   config: Readonly<Config>;
   telemetry: Telemetry;
   routes: readonly HttpRoute[];
+  /** The event shapes served and the kind of records from the non-HTTP ones. */
+  sources: { shapes: readonly EventShape[]; kind: RecordKind };
   authenticate: Authenticate;
   sinks: readonly Sink[];
 }
@@ -68,6 +94,7 @@ export function ingestBase(config: Readonly<Config>, fn: IngestFunction, io: Han
     config,
     telemetry,
     routes: [INGEST_ROUTES[fn]],
+    sources: SOURCES[fn],
     authenticate: createHttpAuthenticator({
       auth: config.auth,
       defaultTenant: config.tenant,
@@ -113,17 +140,8 @@ function tenantPipelines(config: Readonly<Config>, sinks: readonly Sink[]): (ide
   };
 }
 
-export function isCloudWatchLogsEvent(event: unknown): event is CloudWatchLogsEvent {
-  return typeof event === 'object' && event !== null && 'awslogs' in event;
-}
-
-export function isSqsEvent(event: unknown): event is SQSEvent {
-  const records = (event as SQSEvent | null)?.Records;
-  return Array.isArray(records) && records.length > 0 && records[0]?.eventSource === 'aws:sqs';
-}
-
 export function ingestHandler(deps: IngestDeps): IngestHandler {
-  const { config, telemetry, sinks, routes, authenticate } = deps;
+  const { config, telemetry, sinks, routes, authenticate, sources } = deps;
   const log = telemetry.log;
   const pipeline: PipelineDeps = { router: createRouter({ rules: config.rules, topics: config.topics, tenant: config.tenant }), sinks };
   const tenantDeps = tenantPipelines(config, sinks);
@@ -172,7 +190,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
   const sqs = (event: SQSEvent, context?: Context) =>
     invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<SQSBatchResponse> => {
       try {
-        const statuses = await run(decodeSqs(event, config.limits), pipeline, inv);
+        const statuses = await run(decodeSqs(event, config.limits, sources.kind), pipeline, inv);
         for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('SQS message rejected (not retried)', { messageId: s.itemId, reason: s.reason });
         return batchItemFailures(statuses);
       } catch (err) {
@@ -181,9 +199,32 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
       }
     });
 
+  /**
+   * Kinesis re-reads a failed batch from the lowest sequence number handed back: only records the
+   * outbox could not take are, so the best-effort tiers never cause a re-read (and duplicates).
+   */
+  const kinesis = (event: KinesisStreamEvent, context?: Context) =>
+    invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<KinesisStreamBatchResponse> => {
+      const statuses = await run(decodeKinesis(event, config.limits, sources.kind), pipeline, inv);
+      for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('Kinesis record rejected (not retried)', { sequenceNumber: s.itemId, reason: s.reason });
+      return batchItemFailures(statuses);
+    });
+
   return (async (event: IngestEvent, context?: Context) => {
-    if (isCloudWatchLogsEvent(event)) return void (await cloudWatch(event, context));
-    if (isSqsEvent(event)) return sqs(event, context);
-    return http(event as APIGatewayProxyEventV2, context);
+    const shape = eventShape(event);
+    if (!sources.shapes.includes(shape)) return refuseEvent(telemetry, config.functionName, shape, sources.shapes);
+    switch (shape) {
+      case 'cloudwatch-logs':
+        return void (await cloudWatch(event as CloudWatchLogsEvent, context));
+      case 'sqs':
+        return sqs(event as SQSEvent, context);
+      case 'kinesis':
+        return kinesis(event as KinesisStreamEvent, context);
+      case 'http-v1':
+      case 'alb':
+        return answerFor(shape, event as APIGatewayProxyEvent | ALBEvent, await http(asPayloadV2(event as APIGatewayProxyEvent | ALBEvent), context));
+      default:
+        return http(event as APIGatewayProxyEventV2, context);
+    }
   }) as IngestHandler;
 }

@@ -9,6 +9,10 @@ import { invoke } from '../platform/invocation';
 import type { Telemetry } from '../platform/telemetry';
 import { dynamoOutboxFor } from './ingest-critical';
 import { telemetryFor, type HandlerIo } from './runtime';
+import { eventShape, refuseEvent, type EventShape } from './event-shapes';
+
+/** Its EventBridge schedule, or a direct invocation (`npm run outbox -- drain`, the console). */
+const SERVED: readonly EventShape[] = ['scheduled', 'direct'];
 
 export interface RelayResult extends RelayRun {
   stats: OutboxStats;
@@ -46,8 +50,10 @@ export function relayHandler(deps: RelayDeps): RelayHandler {
   const { config, telemetry, store, producer } = deps;
   const cfg = requireOutbox(config);
   const run = outboxRelay({ store, producer, log: telemetry.log, batchSize: cfg.relayBatchSize, leaseMs: cfg.leaseMs, maxAttempts: cfg.maxAttempts });
-  return (_event, context) =>
+  return (event, context) =>
     invoke(telemetry, context, config.sendMarginMs, async ({ deadline, metrics }) => {
+      const shape = eventShape(event);
+      if (!SERVED.includes(shape)) refuseEvent(telemetry, config.functionName, shape, SERVED);
       const result = await run(deadline);
       metrics.add('critical', 'forwarded', result.delivered);
       metrics.add('critical', 'sendFailures', result.failed);

@@ -17,6 +17,10 @@ import { invoke } from '../platform/invocation';
 import type { Logger, Telemetry } from '../platform/telemetry';
 import { dynamoOutboxFor } from './ingest-critical';
 import { telemetryFor, type HandlerIo } from './runtime';
+import { eventShape, refuseEvent, type EventShape } from './event-shapes';
+
+/** Its hourly EventBridge schedule, or a direct invocation. */
+const SERVED: readonly EventShape[] = ['scheduled', 'direct'];
 
 /** The outbox table and the Kafka reader of one environment: shared by the function and `npm run outbox -- verify`. */
 export interface VerifyDeps {
@@ -58,8 +62,10 @@ export function verifyHandler(deps: VerifyDeps): VerifyHandler {
   const windowMinutes = requireOutbox(deps.config).verifyWindowMinutes;
   const windowMs = windowMinutes * 60_000;
 
-  return (_event, context) =>
+  return (event, context) =>
     invoke(telemetry, context, END_MARGIN_MS, async ({ deadline, metrics }) => {
+      const shape = eventShape(event);
+      if (!SERVED.includes(shape)) refuseEvent(telemetry, deps.config.functionName, shape, SERVED);
       const to = Date.now();
       try {
         const report = await verifyWindow(deps, { from: to - windowMs, to, deadline });

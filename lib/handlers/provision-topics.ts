@@ -11,6 +11,7 @@ import { provisionTopics } from '../domain/provision';
 import { KafkaClient } from '../adapters/kafka/client';
 import { createLogger, type Telemetry } from '../platform/telemetry';
 import { telemetryFor, type HandlerIo } from './runtime';
+import { eventShape, refuseEvent } from './event-shapes';
 import { isCustomResourceEvent, runCustomResource, type CustomResourceEvent, type ResponseSender } from './custom-resource';
 
 /** Direct invocation payload (all optional). Custom resource properties use the same names, capitalised. */
@@ -30,6 +31,15 @@ export function provisionDeps(config: Readonly<Config>, io: HandlerIo = {}): Pro
   const telemetry = telemetryFor(config, io);
   const kafka = new KafkaClient(config.kafka, telemetry.log);
   return { config, telemetry, admin: () => kafka.admin() };
+}
+
+const REQUEST_FIELDS = new Set(['partitions', 'mskServerless']);
+
+/** No event, {}, or a ProvisionRequest: anything else (a queue, a stream, a schedule) was wired here by mistake. */
+function isDirectRequest(event: unknown): boolean {
+  const shape = eventShape(event);
+  if (shape === 'direct') return true;
+  return shape === 'unknown' && typeof event === 'object' && event !== null && !Array.isArray(event) && Object.keys(event).every((k) => REQUEST_FIELDS.has(k));
 }
 
 /** CloudFormation passes every property as a string. */
@@ -105,7 +115,8 @@ export function provisionTopicsHandler(deps: () => ProvisionDeps, opts: { send?:
         log: (msg, fields) => (built?.telemetry.log ?? fallbackLog).info(msg, fields),
       });
     }
-    const req = (event && typeof event === 'object' ? event : {}) as Record<string, unknown>;
+    if (!isDirectRequest(event)) refuseEvent(getDeps().telemetry, getDeps().config.functionName, eventShape(event), ['custom-resource', 'direct']);
+    const req = (event ?? {}) as Record<string, unknown>;
     const partitions = positiveInt('partitions', req.partitions);
     return provision({ ...(partitions && { partitions }), mskServerless: flag(req.mskServerless) });
   };

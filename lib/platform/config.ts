@@ -113,6 +113,10 @@ export function loadConfig(env: Env = process.env): Readonly<Config> {
       maxHeaders: e.int('MAX_HEADERS', DEFAULT_LIMITS.maxHeaders, 1, 10_000),
       maxHeaderBytes: e.int('MAX_HEADER_BYTES', DEFAULT_LIMITS.maxHeaderBytes, 64),
       maxJsonDepth: e.int('MAX_JSON_DEPTH', DEFAULT_LIMITS.maxJsonDepth, 1, 1_000),
+      // Narrower only: the topics' timestamp guards (lib/domain/tiers.ts) are set just outside the
+      // default window, so a wider one would have the brokers refuse what the sources kept.
+      maxTimestampPastMs: e.int('MAX_TIMESTAMP_PAST_MS', DEFAULT_LIMITS.maxTimestampPastMs, 0, DEFAULT_LIMITS.maxTimestampPastMs),
+      maxTimestampFutureMs: e.int('MAX_TIMESTAMP_FUTURE_MS', DEFAULT_LIMITS.maxTimestampFutureMs, 0, DEFAULT_LIMITS.maxTimestampFutureMs),
     },
     kafka: readKafka(e, fn.region),
     ...readOutbox(e),
@@ -205,8 +209,13 @@ export interface DedupeConfig {
 }
 
 export interface ConsumerConfig extends FunctionConfig {
-  /** consume-realtime: one metric per game server (a custom metric each), or only log fields. */
-  serverMetrics: boolean;
+  /**
+   * consume-realtime: how many game servers per invocation get a metric of their own (a custom
+   * metric each, and server ids are the senders' choice); 0 = log fields only (SERVER_METRICS=off).
+   */
+  serverMetricsMax: number;
+  /** Only server ids matching this get a metric (SERVER_METRICS_PATTERN, anchored); unset: any. */
+  serverMetricsPattern?: RegExp;
   /** audit-critical only. */
   dedupe?: DedupeConfig;
 }
@@ -216,8 +225,16 @@ export function loadConsumerConfig(env: Env = process.env, opts: { dedupe: boole
   const e = new EnvReader(env);
   const config: ConsumerConfig = {
     ...readFunction(e),
-    serverMetrics: e.oneOf('SERVER_METRICS', ['on', 'off'], 'on') === 'on',
+    serverMetricsMax: e.oneOf('SERVER_METRICS', ['on', 'off'], 'on') === 'on' ? e.int('SERVER_METRICS_MAX', 20, 0, 1_000) : 0,
   };
+  const pattern = e.string('SERVER_METRICS_PATTERN');
+  if (pattern !== undefined) {
+    try {
+      config.serverMetricsPattern = new RegExp(`^(?:${pattern})$`);
+    } catch (err) {
+      e.problems.push(`SERVER_METRICS_PATTERN is not a valid regular expression: ${(err as Error).message}`);
+    }
+  }
   if (opts.dedupe) config.dedupe = readDedupe(e);
   return done(e, config);
 }

@@ -2,7 +2,8 @@
  * HTTP request body → DecodedRecord[] + per-record rejects. Pure: no I/O.
  *
  * Content types:
- * - application/json: a JSON array of records, `{ "records": [...] }`, or one record object
+ * - application/json: a JSON array of records, `{ "records": [...] }`, or one record object; an
+ *   object whose `records` is not an array is a 400 (it would otherwise pass as one record)
  * - application/x-ndjson | application/ndjson | application/jsonl: one JSON record per line
  * - text/plain: every non-blank line is one log record (value = the line's bytes)
  * - absent: sniffed (`[` → JSON array; a body that parses as one JSON object → envelope or
@@ -10,6 +11,8 @@
  * Content-Encoding: gzip (or x-gzip), identity, or absent.
  *
  * Whole-request problems throw RequestError (400/413/415); per-record problems are rejects.
+ * Object records keep the bytes the client sent (see decodeRecordValue); for JSON documents the
+ * bytes of each record are found by json-slices in the text JSON.parse accepted.
  */
 import type { DecodeResult, SourceName } from '../domain/record';
 import type { RecordKind } from '../domain/tiers';
@@ -17,6 +20,8 @@ import { RequestError } from '../platform/errors';
 import type { Limits } from '../domain/limits';
 import { gunzipCapped, looksGzipped, parseJsonDocument, tooManyRecords } from './envelope';
 import { decodeLines } from './lines';
+import { arrayElementRanges, memberArrayElementRanges } from './json-slices';
+import type { ByteRange } from './json-slices';
 import { decodeRecordValue, describeType, isReject } from './record-fields';
 import type { RecordContext } from './record-fields';
 
@@ -77,10 +82,10 @@ export function decodeHttpBody(input: HttpBodyInput, limits: Limits): DecodeResu
     throw malformed(gzipped ? 'request body is empty after gunzip' : 'request body is blank');
   }
 
-  const ctx: RecordContext = { kind: input.kind, receivedAt: input.receivedAt, maxRecordBytes: limits.maxRecordBytes, maxJsonDepth: limits.maxJsonDepth };
+  const ctx: RecordContext = { kind: input.kind, receivedAt: input.receivedAt, timestampWindow: limits, maxRecordBytes: limits.maxRecordBytes, maxJsonDepth: limits.maxJsonDepth };
   switch (format) {
     case 'json':
-      return decodeJsonValue(parseJsonDocument(data, 'request body', 'malformed_body'), ctx, limits.maxRecords);
+      return decodeJsonValue(parseJsonDocument(data, 'request body', 'malformed_body'), data, ctx, limits.maxRecords);
     case 'ndjson':
     case 'text':
       return decodeLines(data, format, ctx, limits.maxRecords, SOURCE);
@@ -89,23 +94,52 @@ export function decodeHttpBody(input: HttpBodyInput, limits: Limits): DecodeResu
   }
 }
 
-/** Records from a parsed JSON document: an array, a `{ records: [...] }` envelope, or one object. */
-function decodeJsonValue(doc: unknown, ctx: RecordContext, maxRecords: number): DecodeResult {
-  let items: unknown[];
-  if (Array.isArray(doc)) {
-    items = doc;
-  } else if (typeof doc === 'object' && doc !== null) {
-    const records = Object.hasOwn(doc, 'records') ? (doc as { records: unknown }).records : undefined;
-    items = Array.isArray(records) ? records : [doc];
-  } else {
+/**
+ * Records from the JSON document `doc` parsed from `data`: an array, a `{ records: [...] }`
+ * envelope, or one object. Fields come from `doc`; each value is the record's text in `data`.
+ */
+function decodeJsonValue(doc: unknown, data: Buffer, ctx: RecordContext, maxRecords: number): DecodeResult {
+  const open = firstNonSpace(data);
+  // withinLimit comes first among the arguments, so an over-long batch is refused before any scan.
+  if (Array.isArray(doc)) return decodeElements(withinLimit(doc, maxRecords), arrayElementRanges(data, open), data, ctx);
+  if (typeof doc !== 'object' || doc === null) {
     throw malformed(
       `request body must be a JSON array of records, an object with a "records" array, or one record object; got ${describeType(doc)}`,
     );
   }
+  if (!Object.hasOwn(doc, 'records')) return decodeOneRecord(doc, data, ctx, maxRecords);
+  const records = (doc as { records: unknown }).records;
+  if (!Array.isArray(records)) {
+    throw malformed(
+      `"records" in the request body must be an array of records, got ${describeType(records)}; to send one record, leave out the "records" field`,
+    );
+  }
+  return decodeElements(withinLimit(records, maxRecords), memberArrayElementRanges(data, open, 'records'), data, ctx);
+}
+
+/** The body is one record object; its value is the whole body (trimmed). */
+function decodeOneRecord(doc: object, data: Buffer, ctx: RecordContext, maxRecords: number): DecodeResult {
+  withinLimit([doc], maxRecords);
+  const outcome = decodeRecordValue(doc, { source: SOURCE, index: 0 }, ctx, data);
+  return isReject(outcome) ? { records: [], rejects: [outcome] } : { records: [outcome], rejects: [] };
+}
+
+function withinLimit(items: unknown[], maxRecords: number): unknown[] {
   if (items.length > maxRecords) throw tooManyRecords(items.length, maxRecords, 'request body');
+  return items;
+}
+
+/** `items`, parsed from an array in `data` whose elements json-slices found at `ranges`. */
+function decodeElements(items: unknown[], ranges: ByteRange[] | undefined, data: Buffer, ctx: RecordContext): DecodeResult {
+  if (ranges?.length !== items.length) {
+    // JSON.parse accepted this text, so the scanner must agree with it; carrying on would write
+    // the wrong bytes under a record's fields.
+    throw new Error(`json-slices found ${ranges?.length ?? 'no'} elements where JSON.parse found ${items.length}`);
+  }
   const out: DecodeResult = { records: [], rejects: [] };
   for (let index = 0; index < items.length; index++) {
-    const outcome = decodeRecordValue(items[index], { source: SOURCE, index }, ctx);
+    const { start, end } = ranges[index]!;
+    const outcome = decodeRecordValue(items[index], { source: SOURCE, index }, ctx, data.subarray(start, end));
     if (isReject(outcome)) out.rejects.push(outcome);
     else out.records.push(outcome);
   }
@@ -115,7 +149,7 @@ function decodeJsonValue(doc: unknown, ctx: RecordContext, maxRecords: number): 
 function sniff(data: Buffer, ctx: RecordContext, maxRecords: number): DecodeResult {
   const first = data[firstNonSpace(data)];
   if (first === 0x5b /* [ */) {
-    return decodeJsonValue(parseJsonDocument(data, 'request body', 'malformed_body'), ctx, maxRecords);
+    return decodeJsonValue(parseJsonDocument(data, 'request body', 'malformed_body'), data, ctx, maxRecords);
   }
   if (first === 0x7b /* { */) {
     let doc: unknown;
@@ -124,7 +158,7 @@ function sniff(data: Buffer, ctx: RecordContext, maxRecords: number): DecodeResu
     } catch {
       doc = undefined; // not one JSON document: NDJSON
     }
-    if (doc !== undefined) return decodeJsonValue(doc, ctx, maxRecords);
+    if (doc !== undefined) return decodeJsonValue(doc, data, ctx, maxRecords);
   }
   return decodeLines(data, 'ndjson', ctx, maxRecords, SOURCE);
 }

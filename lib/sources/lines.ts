@@ -87,7 +87,7 @@ function decodeJsonLine(
   } catch (err) {
     return rejectRecord(ref, `invalid JSON: ${errorMessage(err)}`);
   }
-  return decodeRecordValue(parsed, ref, ctx, isObject ? data.subarray(start, end) : undefined);
+  return decodeRecordValue(parsed, ref, ctx, data.subarray(start, end));
 }
 
 function countNonBlankLines(data: Buffer, from: number): number {

@@ -6,10 +6,11 @@
  * field is payload. Problems become a RecordReject naming the record index and the reason;
  * nothing here throws.
  */
-import { DEFAULT_LIMITS } from '../domain/limits';
+import { DEFAULT_LIMITS, type TimestampWindow } from '../domain/limits';
 import { TIERS, isTier } from '../domain/tiers';
 import type { DecodedRecord, RecordReject, SourceRef } from '../domain/record';
 import type { RecordKind } from '../domain/tiers';
+import { trimJsonSpace } from './json-slices';
 
 /** Longest accepted reserved-field values, in UTF-16 code units (JavaScript string length). */
 export const FIELD_LIMITS = Object.freeze({ id: 128, type: 64, key: 256 });
@@ -17,8 +18,10 @@ export const FIELD_LIMITS = Object.freeze({ id: 128, type: 64, key: 256 });
 /** What a decoder knows about the batch a record belongs to. */
 export interface RecordContext {
   kind: RecordKind;
-  /** Epoch ms the request/batch arrived; the default record timestamp. */
+  /** Epoch ms the request/batch arrived: the timestamp of records without one or with one outside the window. */
   receivedAt: number;
+  /** Limits.maxTimestampPastMs / maxTimestampFutureMs: where around receivedAt a record's own timestamp is kept. */
+  timestampWindow: Readonly<TimestampWindow>;
   /** Limits.maxRecordBytes: the largest value accepted. */
   maxRecordBytes: number;
   /** Limits.maxJsonDepth (default DEFAULT_LIMITS.maxJsonDepth). */
@@ -50,19 +53,26 @@ export function describeType(value: unknown): string {
 }
 
 /**
- * Decode one parsed JSON value: a string becomes a log line (value = its UTF-8 bytes),
- * an object goes through validateRecordObject, anything else is rejected.
- * `rawBytes`, when given, is the object's exact JSON text and becomes the value as-is.
+ * Decode one parsed JSON value: a string becomes a log line, an object goes through
+ * validateRecordObject, anything else is rejected.
+ *
+ * `json` is the text `value` was parsed from, a slice of what the client sent. An object's value
+ * is that text byte for byte, minus the whitespace around it: a re-serialisation would change
+ * numbers (19.90, 1e2, 12345678901234567890, 1e999999), escapes and key order. A string's value
+ * is the decoded string's UTF-8 instead (`"caf\u00e9"` → `café`): a JSON string is a log line,
+ * and the line is its text, not its JSON quoting. Required so that no source can fall back to
+ * re-encoding; undefined is only for values that cannot be objects.
  */
 export function decodeRecordValue(
   value: unknown,
   ref: SourceRef,
   ctx: RecordContext,
-  rawBytes?: Buffer,
+  json: Buffer | undefined,
 ): RecordOutcome {
   if (typeof value === 'string') return stringRecord(value, ref, ctx);
   if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
-    return validateRecordObject(value as Record<string, unknown>, ref, ctx, rawBytes);
+    if (json === undefined) return rejectRecord(ref, 'internal error: the decoder kept no JSON text for this object');
+    return validateRecordObject(value as Record<string, unknown>, ref, ctx, trimJsonSpace(json));
   }
   return rejectRecord(ref, `must be a JSON object or string, got ${describeType(value)}`);
 }
@@ -83,13 +93,13 @@ export function bytesRecord(value: Buffer, ref: SourceRef, ctx: RecordContext): 
  * Validate a record object's reserved fields and build the DecodedRecord.
  * The object is only read (own properties only, so a polluted Object.prototype cannot inject
  * fields), never merged or mutated; `__proto__`/`constructor` keys are ordinary payload.
- * Value = `rawBytes` when the caller has the object's exact JSON text, else JSON.stringify(obj).
+ * Value = `rawBytes`, the object's JSON text as sent (see decodeRecordValue).
  */
 export function validateRecordObject(
   obj: Record<string, unknown>,
   ref: SourceRef,
   ctx: RecordContext,
-  rawBytes?: Buffer,
+  rawBytes: Buffer,
 ): RecordOutcome {
   const problems: string[] = [];
   const id = own(obj, 'id');
@@ -118,14 +128,14 @@ export function validateRecordObject(
         fieldProblem('timestamp', 'epoch milliseconds (a non-negative number) or an ISO-8601 string with a time zone', ts),
       );
     } else {
-      timestamp = parsed;
+      timestamp = windowedTimestamp(parsed, ctx.receivedAt, ctx.timestampWindow);
     }
   }
   const maxDepth = ctx.maxJsonDepth ?? DEFAULT_LIMITS.maxJsonDepth;
   if (deeperThan(obj, maxDepth)) problems.push(`nested deeper than ${maxDepth} levels`);
   if (problems.length > 0) return rejectRecord(ref, problems.join('; '));
 
-  const value = rawBytes ?? Buffer.from(JSON.stringify(obj), 'utf8');
+  const value = rawBytes;
   if (value.length > ctx.maxRecordBytes) return tooLarge(ref, value.length, ctx.maxRecordBytes);
 
   const record: DecodedRecord = { kind: ctx.kind, value, timestamp, sourceRef: ref };
@@ -140,7 +150,20 @@ export function validateRecordObject(
 // host's local time zone, which differs between a laptop and Lambda.
 const ISO_8601 = /^\d{4}-\d{2}-\d{2}(?:[Tt ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:[Zz]|[+-]\d{2}:?\d{2}))?$/;
 
-/** Epoch ms from a number of epoch ms or an ISO-8601 string; undefined when not acceptable. */
+/**
+ * The Kafka timestamp of a record whose source says it happened at `claimed` (epoch ms): `claimed`
+ * when it lies within [receivedAt - maxTimestampPastMs, receivedAt + maxTimestampFutureMs] (bounds
+ * included), else receivedAt. Kafka deletes a segment by its newest timestamp, so one record dated
+ * 9999 would keep its partition forever. Replaced rather than rejected: CloudWatch Logs events up
+ * to 14 days old and SQS messages that waited in their queue are genuine, and a rejected SQS
+ * record is deleted from its queue. The claimed time stays in the payload, which is written as sent.
+ */
+export function windowedTimestamp(claimed: number, receivedAt: number, window: Readonly<TimestampWindow>): number {
+  const inWindow = claimed >= receivedAt - window.maxTimestampPastMs && claimed <= receivedAt + window.maxTimestampFutureMs;
+  return inWindow ? claimed : receivedAt;
+}
+
+/** Epoch ms from a number of epoch ms or an ISO-8601 string; undefined when malformed (the window is applied after). */
 export function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === 'number') {
     return Number.isFinite(value) && value >= 0 ? Math.trunc(value) : undefined;

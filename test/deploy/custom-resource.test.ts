@@ -109,7 +109,7 @@ test('MSK Serverless: cluster-default replication and only the configs MSK Serve
   assert.equal(received[0]!.body.Status, 'SUCCESS');
   const critical = ensured[0]!.find((s) => s.name === 'edge.ci.critical')!;
   assert.equal(critical.replicationFactor, -1);
-  assert.deepEqual(Object.keys(critical.configs).sort(), ['cleanup.policy', 'retention.ms']);
+  assert.deepEqual(Object.keys(critical.configs).sort(), ['cleanup.policy', 'message.timestamp.difference.max.ms', 'retention.bytes', 'retention.ms']);
 });
 
 test('a broker error becomes FAILED with the reason, not a hanging stack', async () => {

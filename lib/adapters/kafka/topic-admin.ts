@@ -3,7 +3,7 @@ import type { TopicSpec } from '../../domain/tiers';
 import type { KafkaConfig } from '../../platform/config';
 import type { Logger } from '../../platform/telemetry';
 import { kafkaFor, type Connection } from './connection';
-import { ConfigResourceTypes, type Kafka } from './kafkajs';
+import { ConfigResourceTypes, ConfigSource, type Kafka } from './kafkajs';
 
 export class KafkajsTopicAdmin implements TopicAdmin {
   private admin?: ReturnType<Kafka['admin']>;
@@ -78,18 +78,27 @@ export class KafkajsTopicAdmin implements TopicAdmin {
     const admin = await this.client();
     const described = await admin.describeConfigs({
       includeSynonyms: false,
-      resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.name, configNames: Object.keys(spec.configs) }],
+      resources: [{ type: ConfigResourceTypes.TOPIC, name: spec.name }],
     });
-    const current = new Map(described.resources[0]?.configEntries.map((c) => [c.configName, c.configValue]) ?? []);
+    const entries = described.resources[0]?.configEntries ?? [];
+    const current = new Map(entries.map((c) => [c.configName, c.configValue]));
     const drift = Object.entries(spec.configs).filter(([k, v]) => current.get(k) !== v);
     if (drift.length) {
+      // kafkajs has only the non-incremental AlterConfigs: every topic override it does not name
+      // is reset to the broker default. Overrides outside the spec (an operator's) are sent back.
+      const kept = entries.filter(
+        (c) => c.configSource === ConfigSource.TOPIC_CONFIG && !(c.configName in spec.configs) && !c.isSensitive && c.configValue !== null,
+      );
       await admin.alterConfigs({
         validateOnly: false,
         resources: [
           {
             type: ConfigResourceTypes.TOPIC,
             name: spec.name,
-            configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+            configEntries: [
+              ...kept.map((c) => ({ name: c.configName, value: c.configValue })),
+              ...Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
+            ],
           },
         ],
       });

@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { createMemoryDedupeStore } from '../../../lib/consume/dedupe';
 import { auditDeps, auditHandler, type AuditDeps } from '../../../lib/handlers/audit-critical';
 import { realtimeDeps, realtimeHandler } from '../../../lib/handlers/consume-realtime';
+import { UnsupportedEventError } from '../../../lib/handlers/event-shapes';
 import { loadConsumerConfig } from '../../../lib/platform/config';
 import type { Env } from '../../../lib/platform/env';
 import type { LineSink } from '../../../lib/platform/telemetry';
@@ -59,14 +60,35 @@ test('realtime: SERVER_METRICS=off keeps per-server values as log fields, withou
   assert.deepEqual((doc._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics, []);
 });
 
-test('realtime never fails a batch: garbage and undecodable records are logged and counted', async () => {
+test('realtime: per-server metrics are bounded (SERVER_METRICS_MAX busiest, SERVER_METRICS_PATTERN); the rest are log fields', async () => {
+  const lines: string[] = [];
+  const handler = realtimeConsumer({ ...env, SERVER_METRICS_MAX: '2' }, (l) => void lines.push(l));
+  // One request's worth of client-chosen keys: 1,000 servers, server-7 and server-9 the busiest.
+  const records = Array.from({ length: 1_000 }, (_, i) => ({ topic: 'edge.realtime', key: `server-${i}`, value: '{}' }));
+  records.push({ topic: 'edge.realtime', key: 'server-7', value: '{}' }, { topic: 'edge.realtime', key: 'server-7', value: '{}' }, { topic: 'edge.realtime', key: 'server-9', value: '{}' });
+  await handler(mskEvent(records));
+  const perServer = emf(lines).filter((d) => 'ServerId' in d);
+  assert.equal(perServer.length, 1_000, 'every server is still reported');
+  const declared = perServer.filter((d) => (d._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics.length > 0).map((d) => d.ServerId);
+  assert.deepEqual(declared.sort(), ['server-7', 'server-9']);
+
+  const matching: string[] = [];
+  const only = realtimeConsumer({ ...env, SERVER_METRICS_PATTERN: 'eu-[0-9]+' }, (l) => void matching.push(l));
+  await only(mskEvent([{ topic: 'edge.realtime', key: 'eu-1', value: '{}' }, { topic: 'edge.realtime', key: 'attacker-eu-1x', value: '{}' }]));
+  const named = emf(matching).filter((d) => 'ServerId' in d && (d._aws as { CloudWatchMetrics: unknown[] }).CloudWatchMetrics.length > 0).map((d) => d.ServerId);
+  assert.deepEqual(named, ['eu-1'], 'the pattern is anchored');
+  assert.throws(() => loadConsumerConfig({ ...env, SERVER_METRICS_PATTERN: '(' }), /SERVER_METRICS_PATTERN/);
+});
+
+test('realtime never fails an MSK batch: undecodable records are logged and counted; an event that is not MSK is refused', async () => {
   const lines: string[] = [];
   const handler = realtimeConsumer(env, (l) => void lines.push(l));
-  await handler({ nope: true } as never);
+  await assert.rejects(handler({ nope: true } as never), UnsupportedEventError);
+  assert.ok(parse(lines).some((l) => l.level === 'error' && /unsupported event/.test(String(l.msg))));
+  assert.equal(emf(lines).find((d) => 'UnsupportedEvents' in d)?.UnsupportedEvents, 1);
   const event = mskEvent([{ topic: 'edge.realtime', key: 's', value: 'x' }, { topic: 'edge.realtime', key: 's', value: 'y' }]);
   (event.records['edge.realtime-0']![1] as unknown as { offset: unknown }).offset = 'NaN';
   await handler(event);
-  assert.ok(parse(lines).some((l) => l.level === 'error' && /not aggregated/.test(String(l.msg))));
   const totals = emf(lines).find((d) => d.Topic === 'edge.realtime')!;
   assert.equal(totals.Records, 1);
   assert.equal(totals.Undecodable, 1);

@@ -5,7 +5,7 @@ import type { RequestError } from '../../../lib/platform/errors';
 import { DEFAULT_LIMITS } from '../../../lib/domain/limits';
 import type { Limits } from '../../../lib/domain/limits';
 import { expectRequestError } from '../../helpers/request-error';
-import { cloudWatchLogsKey, decodeCloudWatchLogs } from '../../../lib/sources/cloudwatch-logs';
+import { cloudWatchLogsKey, decodeCloudWatchLogs, logEventId } from '../../../lib/sources/cloudwatch-logs';
 import { cloudWatchLogsEvent, cloudWatchLogsPayload, encodeAwsLogs, gzip } from '../../helpers/events';
 
 function decode(event: CloudWatchLogsEvent, limits: Partial<Limits> = {}) {
@@ -26,23 +26,26 @@ const AWS_SAMPLE: CloudWatchLogsEvent = {
 
 describe('cloudwatch logs: data messages', () => {
   test('the AWS sample event decodes to one log record per log event', () => {
+    // The sample's events are from 2015, outside the timestamp window: the Kafka timestamp is the
+    // receive time (windowedTimestamp), the value keeps the event's own.
+    const receivedFrom = Date.now();
     const { records, rejects } = decode(AWS_SAMPLE);
+    const receivedTo = Date.now();
     assert.deepEqual(rejects, []);
+    for (const r of records) assert.ok(r.timestamp >= receivedFrom && r.timestamp <= receivedTo, `${r.timestamp} is the receive time`);
     assert.deepEqual(
-      records.map((r) => ({ kind: r.kind, id: r.id, key: r.key, timestamp: r.timestamp, sourceRef: r.sourceRef })),
+      records.map((r) => ({ kind: r.kind, id: r.id, key: r.key, sourceRef: r.sourceRef })),
       [
         {
           kind: 'log',
-          id: 'eventId1',
+          id: logEventId('123456789123', 'testLogGroup', 'testLogStream', 'eventId1'),
           key: 'testLogGroup:testLogStream',
-          timestamp: 1440442987000,
           sourceRef: { source: 'cloudwatch-logs', index: 0, itemId: 'eventId1' },
         },
         {
           kind: 'log',
-          id: 'eventId2',
+          id: logEventId('123456789123', 'testLogGroup', 'testLogStream', 'eventId2'),
           key: 'testLogGroup:testLogStream',
-          timestamp: 1440442987001,
           sourceRef: { source: 'cloudwatch-logs', index: 1, itemId: 'eventId2' },
         },
       ],
@@ -73,7 +76,7 @@ describe('cloudwatch logs: data messages', () => {
         message: messages[i],
       });
       assert.equal(r.key, '/aws/lambda/match-server:2024/05/01/[$LATEST]abc');
-      assert.equal(r.id, payload.logEvents[i]?.id);
+      assert.equal(r.id, logEventId(payload.owner, payload.logGroup, payload.logStream, payload.logEvents[i]!.id));
       assert.equal(r.sourceRef.itemId, payload.logEvents[i]?.id);
     });
     assert.equal(cloudWatchLogsKey('g', 's'), 'g:s');
@@ -116,6 +119,37 @@ describe('cloudwatch logs: data messages', () => {
     assert.equal(rejects[0]?.index, 1);
     assert.equal(rejects[0]?.reason, `record 1: ${max + 1} bytes exceeds the ${max}-byte record limit`);
     assert.ok(rejects[0]?.itemId);
+  });
+});
+
+describe('cloudwatch logs: stable ids', () => {
+  const UUID_V8 = /^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+  const payload = cloudWatchLogsPayload({ logGroup: '/ecs/game', logStream: 'task/1', messages: ['a', 'b', 'c'], timestamp: Date.now() });
+
+  test('the same envelope delivered twice gives the same ids; each log event its own', () => {
+    const first = decode(encodeAwsLogs(payload)).records.map((r) => r.id);
+    const again = decode(encodeAwsLogs(structuredClone(payload))).records.map((r) => r.id);
+    assert.deepEqual(first, again);
+    assert.equal(new Set(first).size, 3);
+    for (const id of first) assert.match(id ?? '', UUID_V8);
+  });
+
+  test('the id is the log event\'s identity: another event id, stream, group or account gives another id', () => {
+    const idOf = (changes: Partial<typeof payload>, eventId?: string) => {
+      const p = { ...structuredClone(payload), ...changes };
+      if (eventId) p.logEvents[0]!.id = eventId;
+      return decode(encodeAwsLogs(p)).records[0]!.id;
+    };
+    const base = idOf({});
+    assert.equal(idOf({}), base);
+    assert.notEqual(idOf({}, `${payload.logEvents[0]!.id.slice(0, -1)}9`), base);
+    assert.notEqual(idOf({ logStream: 'task/2' }), base);
+    assert.notEqual(idOf({ logGroup: '/ecs/other' }), base);
+    assert.notEqual(idOf({ owner: '210987654321' }), base);
+    // The message is not part of it: the id names the event, whatever it says.
+    const edited = structuredClone(payload);
+    edited.logEvents[0]!.message = 'changed';
+    assert.equal(decode(encodeAwsLogs(edited)).records[0]!.id, base);
   });
 });
 

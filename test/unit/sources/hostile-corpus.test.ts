@@ -9,6 +9,7 @@ import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, CloudWatchLogsEvent, SQSEvent } from 'aws-lambda';
 import { encodeAwsLogs, gzip, httpEvent, type HttpEventOptions } from '../../helpers/events';
 import { parse, recordingHandler } from '../../helpers/fake-handler';
+import { UnsupportedEventError } from '../../../lib/handlers/event-shapes';
 
 const NDJSON = 'application/x-ndjson';
 const JSON_CT = 'application/json';
@@ -34,6 +35,10 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'invalid UTF-8 in a JSON document', event: logs(Buffer.from([0x5b, 0x22, 0xff, 0xfe, 0x22, 0x5d]), JSON_CT), status: 400, expect: /not valid UTF-8/ },
   { name: 'overlong UTF-8 encoding of "/"', event: logs(Buffer.from([0x22, 0xc0, 0xaf, 0x22]), NDJSON), status: 400, expect: ['rejected'], reason: /invalid UTF-8/ },
   { name: 'deep nesting in a JSON array (JSON.stringify would overflow the stack)', event: logs(`[${deep(200_000)},"ok"]`, JSON_CT), status: 207, expect: ['rejected', 'forwarded'], reason: /nested deeper than 32 levels/ },
+  { name: 'deep nesting in a {"records"} envelope', event: logs(`{"records":[${deep(200_000)},"ok"]}`, JSON_CT), status: 207, expect: ['rejected', 'forwarded'], reason: /nested deeper than 32 levels/ },
+  { name: '{"records"} that is not an array', event: logs('{"id":"x","records":{"0":{"a":1}}}', JSON_CT), status: 400, expect: /"records" in the request body must be an array of records, got object/ },
+  { name: 'sniffed {"records"} that is a number', event: logs('{"records":5}', null), status: 400, expect: /"records" .* must be an array of records, got number/ },
+  { name: 'brackets, commas and quotes inside strings of a JSON array', event: logs('["],[{", {"s":"\\"]},{\\\\\\""}, "\\\\"]', JSON_CT), status: 200, expect: ['forwarded', 'forwarded', 'forwarded'] },
   { name: 'deep nesting on an NDJSON line', event: logs(`${deep(100_000)}\n"ok"`), status: 207, expect: ['rejected', 'forwarded'], reason: /nested deeper/ },
   { name: 'a body that is only opening brackets', event: logs('['.repeat(3_000_000), JSON_CT), status: 400, expect: /not valid JSON/ },
   { name: 'huge numbers: payload keeps them verbatim, a huge timestamp is refused', event: logs('{"n":1e400,"big":123456789012345678901234567890}\n{"timestamp":1e400}'), status: 207, expect: ['forwarded', 'rejected'], reason: /field "timestamp" must be epoch milliseconds/ },
@@ -56,8 +61,12 @@ const HTTP_CASES: HttpCase[] = [
   { name: 'a 200 KB header value', event: logs('"a"', NDJSON, { headers: { 'x-junk': 'x'.repeat(200_000) } }), status: 431, expect: /request headers total/ },
   { name: 'a body that is not a string', event: () => ({ ...httpEvent(logs('"a"')), body: 42 }) as unknown as APIGatewayProxyEventV2, status: 400, expect: /not a string/ },
   { name: 'headers that are not strings', event: () => ({ ...httpEvent(logs('"a"')), headers: { 'content-type': 7, authorization: null } }) as unknown as APIGatewayProxyEventV2, status: 200, expect: ['forwarded'] },
-  { name: 'an event with no requestContext at all', event: () => ({ rawPath: '/v1/logs', body: '"a"' }) as unknown as APIGatewayProxyEventV2, status: 405, expect: /only POST/ },
-  { name: 'an empty object as event', event: () => ({}) as APIGatewayProxyEventV2, status: 404, expect: /no route/ },
+];
+
+/** Not HTTP events at all: answering them with an HTTP status would tell Lambda they were handled. */
+const NOT_HTTP: [string, unknown][] = [
+  ['an event with no requestContext at all', { rawPath: '/v1/logs', body: '"a"' }],
+  ['an empty object as event', {}],
 ];
 
 describe('hostile HTTP inputs', { timeout: 60_000 }, () => {
@@ -75,6 +84,21 @@ describe('hostile HTTP inputs', { timeout: 60_000 }, () => {
       for (const r of res.body.results ?? []) if (r.status === 'rejected') assert.match(r.reason!, new RegExp(`^record ${r.index}: .+`));
     });
   }
+  for (const [name, event] of NOT_HTTP) {
+    test(`${name}: refused (thrown), not answered`, async () => {
+      await assert.rejects(handler(event as APIGatewayProxyEventV2), UnsupportedEventError);
+    });
+  }
+  test('numbers and escapes in JSON bodies reach the sink as sent, not re-serialised', async () => {
+    const { handler: recording, sent } = recordingHandler({ AUTH_MODE: 'none' });
+    const objects = ['{"n":19.90,"big":12345678901234567890,"e":1e2,"inf":1e999999,"z":-0}', '{"s":"\\u00e9\\/\\uD83C\\uDFAE","t":"\\ud800"}'];
+    for (const body of [`[${objects.join(',')}]`, `{"records":[\n${objects.join(',\n')}\n]}`, objects[0]!]) {
+      sent.length = 0;
+      const res = parse(await recording(httpEvent(logs(body, JSON_CT))));
+      assert.equal(res.statusCode, 200, JSON.stringify(res.body));
+      assert.deepEqual(sent.map((r) => r.value.toString()), body === objects[0] ? [objects[0]] : objects);
+    }
+  });
   test('nothing was polluted', () => {
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
   });

@@ -70,12 +70,21 @@ describe('http body: content types', () => {
     assert.equal(text(records[1]), 'line');
   });
 
-  test('a single record object; a non-array "records" field is just payload', () => {
-    const { records } = decode(JSON.stringify({ id: 'solo', records: 5 }), { contentType: 'application/json' });
+  test('a single record object', () => {
+    const { records } = decode(JSON.stringify({ id: 'solo', n: 5 }), { contentType: 'application/json' });
     assert.equal(records.length, 1);
     assert.equal(records[0]?.id, 'solo');
-    assert.deepEqual(json(records[0]), { id: 'solo', records: 5 });
+    assert.deepEqual(json(records[0]), { id: 'solo', n: 5 });
   });
+
+  for (const [records, got] of [['5', 'number'], ['null', 'null'], ['{"a":1}', 'object'], ['"x"', 'string'], ['true', 'boolean']] as const) {
+    for (const contentType of ['application/json', undefined]) {
+      test(`{"records": ${records}} is 400 malformed_body, not one record (${contentType ?? 'sniffed'})`, () => {
+        const err = decodeError(`{"id":"solo","records":${records}}`, { contentType }, 400, 'malformed_body');
+        assert.equal(err.message, `"records" in the request body must be an array of records, got ${got}; to send one record, leave out the "records" field`);
+      });
+    }
+  }
 
   test('media type and charset are case-insensitive; utf-8 charset accepted', () => {
     const { records } = decode('[{"a":1}]', { contentType: 'Application/JSON; Charset="UTF-8"' });
@@ -168,10 +177,100 @@ describe('http body: content types', () => {
   });
 });
 
+describe('http body: values are the bytes as sent', () => {
+  // Every one of these changes when parsed and re-serialised (19.90 → 19.9, 1e999999 → null, ...).
+  const exact = [
+    '{"price":19.90,"big":12345678901234567890,"hundred":1e2,"inf":1e999999,"neg":-0}',
+    '{"s":"caf\\u00e9 \\/ \\uD83C\\uDFAE","raw":"café 🎮","lone":"\\ud800","b":"a\\\\b"}',
+    '{ "b" : 1 ,\n  "a" : [ 1.0 , {"z":0,"y":0} ] , "a" : 2 }',
+    '{"s":"],[{\\",}"}',
+  ];
+
+  for (const [name, body, contentType] of [
+    ['JSON array', `[ ${exact.join(' ,\n ')} ]`, 'application/json'],
+    ['{"records": [...]}', `{"meta":{"records":5},"records":\n[${exact.join(',')}],"sdk":"1.2"}`, 'application/json'],
+    ['sniffed JSON array', `\n[${exact.join(',')}]`, undefined],
+    ['sniffed envelope', `{"records":[${exact.join(',')}]}`, undefined],
+    ['NDJSON', exact.map((l) => l.replaceAll('\n', ' ')).join('\n'), NDJSON],
+  ] as const) {
+    test(`${name}: each object's value is its text in the body, without surrounding whitespace`, () => {
+      const data = Buffer.from(body, 'utf8');
+      const { records, rejects } = decode(data, { contentType, kind: 'log' });
+      assert.deepEqual(rejects, []);
+      const expected = contentType === NDJSON ? exact.map((l) => l.replaceAll('\n', ' ')) : exact;
+      assert.deepEqual(records.map(text), expected);
+      for (const r of records) assert.equal(r.value.buffer, data.buffer, 'a slice of the body, not a copy');
+    });
+  }
+
+  test('one record object: the whole body, without surrounding whitespace', () => {
+    for (const object of exact) {
+      const { records, rejects } = decode(`\r\n ${object}\n\n`, { contentType: 'application/json' });
+      assert.deepEqual(rejects, []);
+      assert.equal(text(records[0]), object);
+    }
+  });
+
+  test('gzip and a UTF-8 BOM do not change the bytes', () => {
+    const body = `[${exact.join(',')}]`;
+    assert.deepEqual(decode(gzip(body), { contentType: 'application/json', contentEncoding: 'gzip' }).records.map(text), exact);
+    const bom = Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`{"records":[${exact.join(',')}]}`)]);
+    assert.deepEqual(decode(bom, { contentType: 'application/json' }).records.map(text), exact);
+  });
+
+  test('reserved fields are read from the parsed object; the value keeps their escapes', () => {
+    const object = '{"id":"\\u0065vt-1","type":"ki\\u006cl","key":"m\\/12","tier":"critical","n":1.50}';
+    const { records } = decode(`[${object}]`, { contentType: 'application/json' });
+    assert.deepEqual([records[0]?.id, records[0]?.type, records[0]?.key, records[0]?.tier], ['evt-1', 'kill', 'm/12', 'critical']);
+    assert.equal(text(records[0]), object);
+  });
+
+  test('a JSON string element is a log line: its value is the decoded string in UTF-8', () => {
+    const { records, rejects } = decode('["caf\\u00e9 \\/ \\uD83C\\uDFAE", "plain", "\\ud800"]', { contentType: 'application/json', kind: 'log' });
+    assert.deepEqual(rejects, []);
+    assert.deepEqual(records.map(text), ['café / 🎮', 'plain', '\ufffd']);
+  });
+
+  test('non-object, non-string elements are still rejected, and their neighbours keep their bytes', () => {
+    const { records, rejects } = decode('[1e2, {"n":1e2}, [{"n":1}], null, {"n":-0}]', { contentType: 'application/json' });
+    assert.deepEqual(records.map((r) => [r.sourceRef.index, text(r)]), [[1, '{"n":1e2}'], [4, '{"n":-0}']]);
+    assert.deepEqual(rejects.map((r) => r.index), [0, 2, 3]);
+  });
+
+  test('the record size limit applies to the bytes as sent', () => {
+    const object = '{"n":1.000000}'; // 14 bytes as sent, 7 re-serialised
+    const limits = { maxRecordBytes: 13 };
+    const { records, rejects } = decode(`[${object}, {"n":1.00000}]`, { contentType: 'application/json', limits });
+    assert.deepEqual(records.map(text), ['{"n":1.00000}']);
+    assert.deepEqual(rejects, [{ index: 0, reason: 'record 0: 14 bytes exceeds the 13-byte record limit' }]);
+  });
+
+  test('nesting: maxJsonDepth levels pass with their bytes, one more is rejected, neighbours unaffected', () => {
+    const nested = (levels: number) => `${'{"a":['.repeat(levels / 2)}1.0${']}'.repeat(levels / 2)}`;
+    const body = `[${nested(8)}, ${nested(10)}, {"ok":1.0}]`;
+    const { records, rejects } = decode(body, { contentType: 'application/json', limits: { maxJsonDepth: 8 } });
+    assert.deepEqual(records.map(text), [nested(8), '{"ok":1.0}']);
+    assert.deepEqual(rejects, [{ index: 1, reason: 'record 1: nested deeper than 8 levels' }]);
+  });
+
+  test('invalid UTF-8 inside a string of an element is 400 for the JSON document', () => {
+    const body = Buffer.concat([Buffer.from('{"records":[{"ok":"a"},{"bad":"'), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from('"}]}')]);
+    const err = decodeError(body, { contentType: 'application/json' }, 400, 'malformed_body');
+    assert.match(err.message, /not valid UTF-8/);
+  });
+
+  test('more elements than maxRecords in a {"records"} envelope is 413, counting the elements', () => {
+    const limits = { maxRecords: 3 };
+    assert.equal(decode('{"records":[{},{},{}]}', { contentType: 'application/json', limits }).records.length, 3);
+    const err = decodeError('{"records":[{},{},{},"x"]}', { contentType: 'application/json', limits }, 413, 'too_many_records');
+    assert.match(err.message, /has 4 records; the limit is 3/);
+  });
+});
+
 describe('http body: reserved fields', () => {
   test('valid reserved fields are lifted onto the record', () => {
     const body = ndjson([
-      { id: 'e'.repeat(128), type: 't'.repeat(64), key: 'k'.repeat(256), tier: 'critical', timestamp: 1700000000000.9 },
+      { id: 'e'.repeat(128), type: 't'.repeat(64), key: 'k'.repeat(256), tier: 'critical', timestamp: RECEIVED_AT - 86_400_000 + 0.9 },
       { id: 'iso', timestamp: '2024-05-01T12:00:00.250+02:00' },
       { id: 'date', timestamp: '2024-05-01' },
     ]);
@@ -181,7 +280,7 @@ describe('http body: reserved fields', () => {
     assert.equal(records[0]?.type?.length, 64);
     assert.equal(records[0]?.key?.length, 256);
     assert.equal(records[0]?.tier, 'critical');
-    assert.equal(records[0]?.timestamp, 1700000000000);
+    assert.equal(records[0]?.timestamp, RECEIVED_AT - 86_400_000);
     assert.equal(records[1]?.timestamp, Date.UTC(2024, 4, 1, 10, 0, 0, 250));
     assert.equal(records[2]?.timestamp, Date.UTC(2024, 4, 1));
   });
