@@ -140,7 +140,7 @@ async function run(opts: Options): Promise<void> {
   await checkPortFree(opts.port); // before minutes of JVM start-up, not after
   const logFile = openLogFile(localDir('logs', 'functions.log'));
   cleanups.push({ run: () => logFile.close() });
-  const log = createLogger({ level: 'info', base: { fn: 'npm-start' }, sink: logFile.sink });
+  const log = createLogger({ level: 'info', base: { function_name: 'npm-start' }, sink: logFile.sink });
   say('starting local Kafka and DynamoDB Local (the first run downloads their jars from Maven Central)...');
   const { kafka, dynamo } = await untilStopped(startStack(opts.stack, opts.keepStack));
 

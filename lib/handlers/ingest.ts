@@ -153,6 +153,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
       try {
         const req = parseHttpEvent(event, routes, config.limits);
         const identity = await authenticate(event, req);
+        telemetry.setTenant(identity.tenant);
         const decoded = decodeHttpBody({ ...req, kind: req.route.kind, receivedAt: Date.now() }, config.limits);
         return httpResponse(await run(decoded, tenantDeps(identity) ?? pipeline, inv));
       } catch (err) {
@@ -172,6 +173,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
    */
   const cloudWatch = (event: CloudWatchLogsEvent, context?: Context) =>
     invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<RecordStatus[]> => {
+      telemetry.setTenant(config.tenant); // AWS-internal sources write as the deployment's tenant
       try {
         const statuses = await run(decodeCloudWatchLogs(event, config.limits), pipeline, inv);
         for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('log event rejected', { index: s.index, reason: s.reason });
@@ -189,6 +191,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
    */
   const sqs = (event: SQSEvent, context?: Context) =>
     invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<SQSBatchResponse> => {
+      telemetry.setTenant(config.tenant); // AWS-internal sources write as the deployment's tenant
       try {
         const statuses = await run(decodeSqs(event, config.limits, sources.kind), pipeline, inv);
         for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('SQS message rejected (not retried)', { messageId: s.itemId, reason: s.reason });
@@ -205,6 +208,7 @@ export function ingestHandler(deps: IngestDeps): IngestHandler {
    */
   const kinesis = (event: KinesisStreamEvent, context?: Context) =>
     invoke(telemetry, context, config.sendMarginMs, async (inv): Promise<KinesisStreamBatchResponse> => {
+      telemetry.setTenant(config.tenant); // AWS-internal sources write as the deployment's tenant
       const statuses = await run(decodeKinesis(event, config.limits, sources.kind), pipeline, inv);
       for (const s of statuses.filter((s) => s.status === 'rejected')) log.warn('Kinesis record rejected (not retried)', { sequenceNumber: s.itemId, reason: s.reason });
       return batchItemFailures(statuses);

@@ -102,7 +102,7 @@ export function provisionTopicsHandler(deps: () => ProvisionDeps, opts: { send?:
   }
 
   // Used before the config is known (it may be what is wrong): redacted like every other line.
-  const fallbackLog = createLogger({ level: 'info', base: { fn: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'provision-topics' } });
+  const fallbackLog = createLogger({ level: 'info', base: { function_name: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'provision-topics' } });
 
   return async (event: unknown, context?: Context) => {
     requestId = context?.awsRequestId;

@@ -81,10 +81,31 @@ function readFunction(e: EnvReader, defaultName = 'edge-forwarder-local'): Funct
   return {
     functionName: e.string('AWS_LAMBDA_FUNCTION_NAME', defaultName),
     metricsNamespace: e.string('METRICS_NAMESPACE', 'EdgeForwarder'),
-    logLevel: e.oneOf('LOG_LEVEL', ['debug', 'info', 'warn', 'error'], 'info'),
+    logLevel: readLogLevel(e),
     sendMarginMs: e.int('SEND_MARGIN_MS', 300, 0, 60_000),
     ...(region && { region }),
   };
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+/** Lambda's advanced logging controls (AWS_LAMBDA_LOG_LEVEL) name six levels; ours are four. */
+const LAMBDA_LOG_LEVELS: Record<string, FunctionConfig['logLevel']> = { TRACE: 'debug', DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error', FATAL: 'error' };
+
+/**
+ * LOG_LEVEL, or Lambda's AWS_LAMBDA_LOG_LEVEL; with both, the stricter: Lambda drops the lines
+ * below its own level anyway (JSON log format), so writing them would only cost CPU.
+ */
+function readLogLevel(e: EnvReader): FunctionConfig['logLevel'] {
+  const own = e.oneOf('LOG_LEVEL', LOG_LEVELS, 'info');
+  const lambdaRaw = e.string('AWS_LAMBDA_LOG_LEVEL');
+  if (lambdaRaw === undefined) return own;
+  const lambda = LAMBDA_LOG_LEVELS[lambdaRaw.toUpperCase()];
+  if (!lambda) {
+    e.problems.push(`AWS_LAMBDA_LOG_LEVEL must be one of ${Object.keys(LAMBDA_LOG_LEVELS).join(', ')}, got "${lambdaRaw}"`);
+    return own;
+  }
+  if (e.string('LOG_LEVEL') === undefined) return lambda;
+  return LOG_LEVELS.indexOf(lambda) > LOG_LEVELS.indexOf(own) ? lambda : own;
 }
 
 function done<T>(e: EnvReader, config: T): Readonly<T> {

@@ -2,6 +2,7 @@ import { emfLine, type EmfDocument, type InvocationMetrics } from './metrics';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVEL_NAMES: Record<LogLevel, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -47,14 +48,19 @@ export function redact(value: unknown, depth = 0): unknown {
   return out;
 }
 
-/** Structured JSON logs, one object per line, redacted (see redact). */
+/**
+ * Structured JSON logs, one object per line, redacted (see redact). Field names are the ones
+ * Lambda's JSON log format and Powertools users search by: `timestamp`, `level` (upper case),
+ * `message`, then `function_name`, `requestId`, `xray_trace_id`, `tenant` where known.
+ */
 export function createLogger(opts: { level: LogLevel; base?: Record<string, unknown> | (() => Record<string, unknown>); sink?: LineSink }): Logger {
   const sink = opts.sink ?? stdout;
   const min = LEVELS[opts.level];
   const base = typeof opts.base === 'function' ? opts.base : () => opts.base as Record<string, unknown> | undefined;
-  const write = (level: LogLevel) => (msg: string, fields?: Record<string, unknown>) => {
+  const write = (level: LogLevel) => (message: string, fields?: Record<string, unknown>) => {
     if (LEVELS[level] < min) return;
-    sink(JSON.stringify({ level, time: new Date().toISOString(), msg: redactText(msg), ...base(), ...(fields && (redact(fields) as Record<string, unknown>)) }));
+    const line = { timestamp: new Date().toISOString(), level: LEVEL_NAMES[level], message: redactText(message), ...base() };
+    sink(JSON.stringify(fields ? { ...line, ...(redact(fields) as Record<string, unknown>) } : line));
   };
   return { debug: write('debug'), info: write('info'), warn: write('warn'), error: write('error') };
 }
@@ -63,9 +69,12 @@ export interface Telemetry {
   log: Logger;
   /**
    * Marks the start of an invocation: from here on every line (logs and metrics) carries its
-   * request id. Lambda runs one invocation at a time per container, so one slot is enough.
+   * request id and X-Ray trace id. Lambda runs one invocation at a time per container, so one
+   * slot is enough.
    */
   startInvocation(requestId: string | undefined): void;
+  /** Adds the tenant, once known (after authentication), to the rest of the invocation's lines. */
+  setTenant(tenant: string): void;
   /** Writes one EMF document (consumers: per topic or game server). */
   emit(doc: EmfDocument, now?: number): void;
   /** Writes the invocation's counters, one EMF document per tier; called once at the end of every invocation. */
@@ -74,16 +83,20 @@ export interface Telemetry {
 
 export function createTelemetry(opts: { namespace: string; functionName: string; level: LogLevel; sink?: LineSink }): Telemetry {
   const sink = opts.sink ?? stdout;
-  let requestId: string | undefined;
-  const request = (): Record<string, string> => (requestId === undefined ? {} : { requestId });
+  let request: Record<string, string> = {};
   return {
-    log: createLogger({ level: opts.level, base: () => ({ fn: opts.functionName, ...request() }), sink }),
-    startInvocation(id) {
-      requestId = id;
+    log: createLogger({ level: opts.level, base: () => ({ function_name: opts.functionName, ...request }), sink }),
+    startInvocation(requestId) {
+      // Lambda sets _X_AMZN_TRACE_ID for each invocation: "Root=1-…;Parent=…;Sampled=…".
+      const trace = /Root=([^;]+)/.exec(process.env._X_AMZN_TRACE_ID ?? '')?.[1];
+      request = { ...(requestId !== undefined && { requestId }), ...(trace && { xray_trace_id: trace }) };
     },
-    emit: (doc, now) => sink(emfLine(opts.namespace, { ...doc, properties: { ...doc.properties, ...request() } }, now)),
+    setTenant(tenant) {
+      request = { ...request, tenant };
+    },
+    emit: (doc, now) => sink(emfLine(opts.namespace, { ...doc, properties: { ...doc.properties, ...request } }, now)),
     flush(metrics) {
-      for (const line of metrics.toEmf(opts.namespace, opts.functionName, request())) sink(line);
+      for (const line of metrics.toEmf(opts.namespace, opts.functionName, request)) sink(line);
     },
   };
 }

@@ -73,3 +73,19 @@ describe('Application Load Balancer target', () => {
     assert.equal(body(res).error?.code, 'body_too_large');
   });
 });
+
+describe('request-scoped telemetry', () => {
+  test('the invocation\'s metrics and log lines carry its request id and, once authenticated, the tenant', async () => {
+    const { handler, lines } = recordingHandler({ AUTH_MODE: 'required', TENANTS_SOURCE: tenantsFile() });
+    const context = { awsRequestId: 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef', getRemainingTimeInMillis: () => 5_000 } as never;
+    await handler(restApiEvent({ path: '/v1/logs', body: '"a"\n', headers: { Authorization: `Bearer ${SECRETS.logsOnlyApiKey}` } }), context);
+    await handler(restApiEvent({ path: '/v1/logs', body: '"a"\n' }), context);
+    const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    assert.ok(parsed.length >= 3, lines.join('\n'));
+    assert.ok(parsed.every((p) => p.requestId === 'c6af9ac6-7b61-11e6-9a41-93e8deadbeef'), 'every line has the request id');
+    const [firstEmf] = parsed.filter((p) => '_aws' in p);
+    assert.equal(firstEmf?.tenant, 'logsonly');
+    const refused = parsed.find((p) => p.message === 'request refused');
+    assert.equal(refused?.tenant, undefined, 'a refused caller has no tenant');
+  });
+});

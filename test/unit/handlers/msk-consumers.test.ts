@@ -84,7 +84,7 @@ test('realtime never fails an MSK batch: undecodable records are logged and coun
   const lines: string[] = [];
   const handler = realtimeConsumer(env, (l) => void lines.push(l));
   await assert.rejects(handler({ nope: true } as never), UnsupportedEventError);
-  assert.ok(parse(lines).some((l) => l.level === 'error' && /unsupported event/.test(String(l.msg))));
+  assert.ok(parse(lines).some((l) => l.level === 'ERROR' && /unsupported event/.test(String(l.message))));
   assert.equal(emf(lines).find((d) => 'UnsupportedEvents' in d)?.UnsupportedEvents, 1);
   const event = mskEvent([{ topic: 'edge.realtime', key: 's', value: 'x' }, { topic: 'edge.realtime', key: 's', value: 'y' }]);
   (event.records['edge.realtime-0']![1] as unknown as { offset: unknown }).offset = 'NaN';

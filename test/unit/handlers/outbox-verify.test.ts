@@ -57,7 +57,7 @@ test('missing ids are counted and logged by id; the run itself succeeds (the Aud
   const report = await s.handler(undefined, lambdaContext());
   assert.deepEqual(report.missing, ['ghost']);
   assert.equal(s.emf()[0]?.AuditMissing, 1);
-  const logged = s.logs().find((l) => l.level === 'error');
+  const logged = s.logs().find((l) => l.level === 'ERROR');
   assert.deepEqual(logged?.ids, ['ghost']);
 });
 

@@ -56,4 +56,15 @@ describe('loadConfig', () => {
   test('broker entries must be host:port', () => {
     assert.throws(() => loadConfig({ KAFKA_BROKERS: 'localhost,127.0.0.1:9092' }), /"localhost" is not host:port/);
   });
+
+  test('the log level: LOG_LEVEL, or Lambda\'s AWS_LAMBDA_LOG_LEVEL, and with both the stricter', () => {
+    const level = (env: Record<string, string>) => loadConfig({ ...base, ...env }).logLevel;
+    assert.equal(level({}), 'info');
+    assert.equal(level({ LOG_LEVEL: 'debug' }), 'debug');
+    assert.equal(level({ AWS_LAMBDA_LOG_LEVEL: 'TRACE' }), 'debug');
+    assert.equal(level({ AWS_LAMBDA_LOG_LEVEL: 'FATAL' }), 'error');
+    assert.equal(level({ LOG_LEVEL: 'debug', AWS_LAMBDA_LOG_LEVEL: 'WARN' }), 'warn');
+    assert.equal(level({ LOG_LEVEL: 'error', AWS_LAMBDA_LOG_LEVEL: 'DEBUG' }), 'error');
+    assert.throws(() => level({ AWS_LAMBDA_LOG_LEVEL: 'LOUD' }), /AWS_LAMBDA_LOG_LEVEL must be one of/);
+  });
 });

@@ -31,10 +31,11 @@ test('logs are JSON lines filtered by level', () => {
   t.log.warn('shown', { tier: 'logs' });
   assert.equal(lines.length, 1);
   const entry = JSON.parse(lines[0]!);
-  assert.equal(entry.msg, 'shown');
-  assert.equal(entry.level, 'warn');
+  assert.equal(entry.message, 'shown');
+  assert.equal(entry.level, 'WARN');
   assert.equal(entry.tier, 'logs');
-  assert.equal(entry.fn, 'fn');
+  assert.equal(entry.function_name, 'fn');
+  assert.ok(!Number.isNaN(Date.parse(entry.timestamp)), 'an ISO timestamp');
 });
 
 test('every line of an invocation carries its request id: logs and metrics alike', () => {
@@ -65,4 +66,28 @@ test('metrics derived from statuses: received and status per tier, unrouted reje
     [m.get('logs', 'received'), m.get('logs', 'forwarded'), m.get('logs', 'dropped'), m.get('critical', 'received'), m.get('critical', 'rejected'), m.get('unrouted', 'rejected'), m.get('unrouted', 'received')],
     [2, 1, 1, 1, 1, 1, 0],
   );
+});
+
+test('the X-Ray trace id of the invocation and the tenant, once known, are on the following lines', () => {
+  const lines: string[] = [];
+  const t = createTelemetry({ namespace: 'NS', functionName: 'fn', level: 'info', sink: (l) => lines.push(l) });
+  const saved = process.env._X_AMZN_TRACE_ID;
+  process.env._X_AMZN_TRACE_ID = 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1';
+  try {
+    t.startInvocation('req-9');
+    t.log.info('before auth');
+    t.setTenant('acme');
+    t.log.info('after auth');
+    t.startInvocation('req-10');
+    t.log.info('next invocation');
+  } finally {
+    if (saved === undefined) delete process.env._X_AMZN_TRACE_ID;
+    else process.env._X_AMZN_TRACE_ID = saved;
+  }
+  const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  assert.deepEqual(parsed.map((p) => [p.requestId, p.xray_trace_id, p.tenant]), [
+    ['req-9', '1-5759e988-bd862e3fe1be46a994272793', undefined],
+    ['req-9', '1-5759e988-bd862e3fe1be46a994272793', 'acme'],
+    ['req-10', '1-5759e988-bd862e3fe1be46a994272793', undefined],
+  ]);
 });
