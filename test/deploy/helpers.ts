@@ -61,6 +61,7 @@ function inputHash(bundles: string[]): string {
   // Read by serverless.yml (table shape) and infra/serverless/topics.js (tier topic settings).
   add(path.join(root, 'lib', 'adapters', 'outbox', 'table.json'));
   add(path.join(root, 'lib', 'domain', 'tiers.ts'));
+  add(path.join(root, 'lib', 'domain', 'routes.ts'));
   for (const fn of bundles) {
     const file = path.join(root, 'dist', fn, 'index.js');
     if (existsSync(file)) add(file);
