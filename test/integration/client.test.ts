@@ -1,104 +1,215 @@
 /**
- * The game-server client (clients/node) against the real ingest functions behind the local HTTP
- * bridge (what `npm start` serves), a real broker and DynamoDB Local, counted with kcat. In front
- * of the bridge, a proxy answers 503 to the first requests and then recovers.
+ * The Node client (clients/node) against the real handlers npm start serves: the functions built
+ * by tools/local-functions behind its HTTP bridge, the shared test broker and DynamoDB Local,
+ * the committed dev tenant, and kcat counting what arrived. A small HTTP proxy in front answers
+ * 503 for the first requests of each route, or forwards a request and then cuts the answer.
  */
 import assert from 'node:assert/strict';
-import http from 'node:http';
+import { once } from 'node:events';
+import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, test } from 'node:test';
-import { createClient } from '../../clients/node/src';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { createClient, type ClientOptions, type EdgeForwarderClient, type EventReceipt } from '../../clients/node/src/index';
+import { INGEST_ROUTES } from '../../lib/domain/routes';
+import { createLocalFunctions, FUNCTION_NAMES, type LocalFunctions } from '../../tools/local-functions/functions';
 import { createHttpBridge } from '../../tools/local-functions/http-bridge';
-import { criticalEnv, newOutboxTable, sharedDynamo } from '../helpers/critical';
-import { criticalFunction, heartbeatsFunction, logsFunction } from '../helpers/functions';
-import { consumeAll, duplicateIds } from '../helpers/kcat';
+import { criticalEnv, drain, newOutboxTable, sharedDynamo } from '../helpers/critical';
+import { consumeAll, type ConsumedMessage } from '../helpers/kcat';
 import { provision, sharedKafka, uniquePrefix } from '../helpers/stack';
-import { SECRETS, tenantsFile } from '../helpers/tenants';
 
-const cleanup: (() => unknown)[] = [];
-after(async () => {
-  for (const c of cleanup.reverse()) await c();
-});
+// The dev tenant of config/tenants.local.json (public, local-only keys; README "Security").
+const DEV_TENANTS = `file:${path.join(__dirname, '..', '..', 'config', 'tenants.local.json')}`;
+const DEV_HMAC = { tenant: 'dev', keyId: 'dev-1', secret: 'dev-only-hmac-secret-not-for-production' };
+const DEV_API_KEY = 'dev-only-api-key-not-a-secret';
+
+type Fault = '503' | 'cut';
 
 let brokers: string[];
 let prefix: string;
-let endpoint: string;
-let refuseNext = 0;
-
-const listen = (server: http.Server) =>
-  new Promise<number>((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
+let fns: LocalFunctions;
+let bridge: http.Server;
+let proxy: Awaited<ReturnType<typeof startFaultProxy>>;
+const clients: EdgeForwarderClient[] = [];
 
 before(async () => {
   brokers = (await sharedKafka()).brokers;
-  const ddb = await sharedDynamo();
+  const dynamo = await sharedDynamo();
   prefix = uniquePrefix('client');
-  await provision(brokers, prefix, 1);
-  const table = await newOutboxTable(ddb.endpoint, 'client');
-  const env = criticalEnv(brokers, prefix, ddb.endpoint, table, { AUTH_MODE: 'required', TENANTS_SOURCE: tenantsFile() });
-  const fns = [logsFunction(env), heartbeatsFunction(env), criticalFunction(env)];
-  for (const f of fns) cleanup.push(f.deps.close);
-  const [logs, heartbeats, critical] = fns.map((f) => f.handler);
-  const bridge = createHttpBridge({
+  await provision(brokers, prefix, 3);
+  const table = await newOutboxTable(dynamo.endpoint, 'client');
+  fns = createLocalFunctions(criticalEnv(brokers, prefix, dynamo.endpoint, table, { AUTH_MODE: 'required', TENANTS_SOURCE: DEV_TENANTS }), () => undefined);
+  bridge = createHttpBridge({
     routes: {
-      '/v1/logs': { functionName: 'ingest-logs', handler: logs! },
-      '/v1/heartbeats': { functionName: 'ingest-heartbeats', handler: heartbeats! },
-      '/v1/events': { functionName: 'ingest-critical', handler: critical! },
+      [INGEST_ROUTES['ingest-logs'].path]: { functionName: FUNCTION_NAMES.logs, handler: fns.logs },
+      [INGEST_ROUTES['ingest-heartbeats'].path]: { functionName: FUNCTION_NAMES.heartbeats, handler: fns.heartbeats },
+      [INGEST_ROUTES['ingest-critical'].path]: { functionName: FUNCTION_NAMES.critical, handler: fns.critical },
     },
     health: () => ({}),
     timeoutMs: 10_000,
-    onError: (route, err) => process.stderr.write(`bridge ${route}: ${err}\n`),
+    onError: (route, err) => console.error(`handler failed on ${route}:`, err),
+  }).server;
+  bridge.listen(0, '127.0.0.1');
+  await once(bridge, 'listening');
+  proxy = await startFaultProxy((bridge.address() as AddressInfo).port);
+});
+
+after(async () => {
+  await Promise.all(clients.map((c) => c.close({ timeoutMs: 1_000 })));
+  for (const server of [proxy?.server, bridge]) {
+    server?.closeAllConnections();
+    server?.close();
+  }
+  await fns?.close();
+});
+
+function client(options: Partial<ClientOptions> = {}): EdgeForwarderClient {
+  const c = createClient({ endpoint: proxy.url, auth: { hmac: DEV_HMAC }, retry: { initialMs: 20, maxMs: 500 }, ...options });
+  clients.push(c);
+  return c;
+}
+
+/** The records of one test run in one tier topic, with how often each arrived. */
+async function arrivals(tier: 'logs' | 'realtime' | 'critical', run: string): Promise<{ messages: ConsumedMessage[]; perKey: Map<string, number> }> {
+  const messages = (await consumeAll(brokers, `${prefix}${tier}`)).filter((m) => (JSON.parse(m.value ?? 'null') as { run?: string } | null)?.run === run);
+  const perKey = new Map<string, number>();
+  for (const m of messages) {
+    const key = tier === 'critical' ? m.headers['ef-event-id']! : m.value!;
+    perKey.set(key, (perKey.get(key) ?? 0) + 1);
+  }
+  return { messages, perKey };
+}
+
+const twice = (perKey: Map<string, number>) => [...perKey].filter(([, n]) => n > 1);
+
+/** Submits `n` logs, heartbeats and `n / 2` events of `run`; resolves with the receipts once every event promise settled. */
+async function traffic(c: EdgeForwarderClient, run: string, n: number): Promise<EventReceipt[]> {
+  const events: Promise<EventReceipt>[] = [];
+  for (let i = 0; i < n; i++) {
+    c.log({ run, log: i });
+    c.heartbeat({ run, hb: i, server: 'gs-1' });
+    if (i % 2 === 0) events.push(c.event({ run, type: 'kill', key: `match-${i % 3}`, i }));
+  }
+  return Promise.all(events);
+}
+
+const idsOf = (receipts: readonly EventReceipt[]) => receipts.map((r) => r.id);
+
+describe('the Node client against the local stack', () => {
+  test('healthy: every record lands once in its tier topic as the dev tenant, events under the client ids', async () => {
+    const c = client({ gzipAboveBytes: 1_024, maxBatchBytes: 8_192 });
+    const ids = idsOf(await traffic(c, 'healthy', 300));
+    assert.ok(c.log({ run: 'healthy', log: 'via hmac' }));
+    const keyed = client({ auth: { apiKey: DEV_API_KEY } });
+    keyed.log({ run: 'healthy', log: 'via api key' });
+    assert.deepEqual(await c.close(), { complete: true, unsettled: 0 });
+    assert.deepEqual(await keyed.close(), { complete: true, unsettled: 0 });
+    await drain(fns.relay);
+
+    const [logs, realtime, critical] = await Promise.all([arrivals('logs', 'healthy'), arrivals('realtime', 'healthy'), arrivals('critical', 'healthy')]);
+    assert.equal(logs.perKey.size, 302);
+    assert.equal(realtime.perKey.size, 300);
+    assert.deepEqual([...critical.perKey.keys()].sort(), [...ids].sort());
+    assert.deepEqual([twice(logs.perKey), twice(realtime.perKey), twice(critical.perKey)], [[], [], []]);
+    assert.ok([...logs.messages, ...realtime.messages, ...critical.messages].every((m) => m.headers['ef-tenant'] === 'dev'));
+    const s = c.stats();
+    assert.deepEqual([s.submitted, s.sent, s.dropped, s.rejected, s.retried], [751, 751, 0, 0, 0]);
   });
-  const bridgePort = await listen(bridge.server);
-  cleanup.push(() => new Promise((r) => bridge.server.close(r)));
-  // The flaky front: 503 without forwarding while refuseNext > 0, then a plain forwarder.
-  const front = http.createServer((req, res) => {
-    if (refuseNext > 0) {
-      refuseNext--;
-      req.resume();
-      return void res.writeHead(503, { 'content-type': 'application/json' }).end('{"message":"Service Unavailable"}');
+
+  test('503 for the first requests of each route, then recovery: no critical event lost, no best-effort record sent twice', async () => {
+    proxy.failFirst('503', 3);
+    const c = client({ maxBatchBytes: 2_048 });
+    const ids = idsOf(await traffic(c, 'outage', 200));
+    assert.deepEqual(await c.close(), { complete: true, unsettled: 0 });
+    await drain(fns.relay);
+
+    const critical = await arrivals('critical', 'outage');
+    assert.deepEqual(ids.filter((id) => !critical.perKey.has(id)), [], 'every event delivered');
+    assert.deepEqual(twice(critical.perKey), [], 'the 503s never reached the handler: nothing to duplicate');
+    const s = c.stats();
+    assert.ok(s.routes.events.retried > 0, 'events were retried');
+    assert.equal(s.routes.events.sent, ids.length);
+    for (const [tier, route] of [['logs', 'logs'], ['realtime', 'heartbeats']] as const) {
+      const { perKey } = await arrivals(tier, 'outage');
+      const counters = s.routes[route];
+      assert.deepEqual(twice(perKey), [], `${tier}: nothing twice`);
+      assert.ok(counters.droppedBy.sendFailed > 0, `${route}: the outage cost records`);
+      assert.deepEqual([counters.retried, counters.sent + counters.droppedBy.sendFailed, perKey.size], [0, 200, counters.sent]);
     }
-    const upstream = http.request({ host: '127.0.0.1', port: bridgePort, path: req.url, method: req.method, headers: req.headers }, (up) => {
-      res.writeHead(up.statusCode ?? 502, up.headers);
-      up.pipe(res);
+    assert.equal(proxy.faults, 9);
+  });
+
+  test('answer lost after the handlers took the request: events resent with the same ids are stored once; logs are not resent', async () => {
+    proxy.failFirst('cut', 1);
+    const c = client();
+    const receipts = await traffic(c, 'lost-answer', 40);
+    const ids = idsOf(receipts);
+    assert.deepEqual(await c.close(), { complete: true, unsettled: 0 });
+    await drain(fns.relay);
+
+    const critical = await arrivals('critical', 'lost-answer');
+    assert.deepEqual([...critical.perKey.keys()].sort(), [...ids].sort());
+    assert.deepEqual(twice(critical.perKey), [], 'the retry was recognised by its event id');
+    const s = c.stats();
+    const resent = receipts.filter((r) => r.status === 'persisted');
+    assert.ok(s.routes.events.retried > 0);
+    // A retry of a delivered id is answered `persisted` ("duplicate event id"); first sends on a healthy stack are `forwarded`.
+    assert.equal(resent.length, s.routes.events.retried);
+    const logs = await arrivals('logs', 'lost-answer');
+    assert.deepEqual(twice(logs.perKey), []);
+    // The handler wrote the cut batch; the client counted it as failed and did not send it again.
+    assert.ok(s.routes.logs.droppedBy.sendFailed > 0);
+    assert.equal(logs.perKey.size, 40);
+  });
+});
+
+/**
+ * An HTTP proxy to the bridge. failFirst(fault, n): the next n requests of each route get the
+ * fault: '503' answers 503 without reaching the handler; 'cut' forwards, waits for the whole
+ * answer, then destroys the client's connection instead of passing it on.
+ */
+async function startFaultProxy(targetPort: number) {
+  let fault: Fault = '503';
+  let budget = new Map<string, number>();
+  let perRoute = 0;
+  const state = { faults: 0 };
+  const server = http.createServer((req, res) => {
+    const route = req.url ?? '/';
+    const used = budget.get(route) ?? 0;
+    const faulty = used < perRoute;
+    if (faulty) {
+      budget.set(route, used + 1);
+      state.faults++;
+    }
+    if (faulty && fault === '503') {
+      req.resume();
+      res.writeHead(503, { 'content-type': 'application/json' }).end(JSON.stringify({ error: { code: 'unavailable', message: 'proxy: try again' } }));
+      return;
+    }
+    const upstream = http.request({ host: '127.0.0.1', port: targetPort, path: route, method: req.method, headers: req.headers }, (answer) => {
+      const chunks: Buffer[] = [];
+      answer.on('data', (c: Buffer) => chunks.push(c));
+      answer.on('end', () => {
+        if (faulty) return void req.socket.destroy();
+        res.writeHead(answer.statusCode ?? 502, answer.headers).end(Buffer.concat(chunks));
+      });
     });
+    upstream.on('error', () => req.socket.destroy());
     req.pipe(upstream);
   });
-  cleanup.push(() => new Promise((r) => front.close(r)));
-  endpoint = `http://127.0.0.1:${await listen(front)}`;
-});
-
-test('signed batches of logs, heartbeats and events land in their topics, each record once', async () => {
-  const client = createClient({ endpoint, auth: { hmac: { tenant: 'acme', keyId: 'k2', secret: SECRETS.acmeHmac } } });
-  for (let i = 0; i < 50; i++) client.log({ msg: `log ${i}` });
-  for (let i = 0; i < 20; i++) client.heartbeat({ serverId: `srv-${i % 4}`, players: i });
-  const receipts = await Promise.all(Array.from({ length: 30 }, (_, i) => client.event({ type: 'kill', n: i })));
-  await client.close();
-  const stats = client.stats();
-  assert.deepEqual([stats.sent, stats.dropped, stats.rejected], [100, 0, 0], JSON.stringify(stats));
-  const [logs, heartbeats, events] = await Promise.all(['logs', 'realtime', 'critical'].map((t) => consumeAll(brokers, `${prefix}${t}`)));
-  assert.equal(logs!.length, 50);
-  assert.equal(heartbeats!.length, 20);
-  assert.deepEqual(new Set(events!.map((m) => m.headers['ef-event-id'])), new Set(receipts.map((r) => r.id)));
-  assert.ok(events!.every((m) => m.headers['ef-tenant'] === 'acme'));
-});
-
-test('503 then recovery: no critical event lost, retried with the same ids; no best-effort record sent twice', async () => {
-  const client = createClient({ endpoint, auth: { hmac: { tenant: 'acme', keyId: 'k2', secret: SECRETS.acmeHmac } }, retry: { initialMs: 20, maxMs: 200 } });
-  const before = await Promise.all(['logs', 'critical'].map((t) => consumeAll(brokers, `${prefix}${t}`)));
-  refuseNext = 4;
-  for (let i = 0; i < 40; i++) client.log({ msg: `flaky log ${i}` });
-  const receipts = await Promise.all(Array.from({ length: 25 }, (_, i) => client.event({ type: 'purchase', n: i })));
-  await client.close();
-  const stats = client.stats();
-  assert.equal(refuseNext, 0, 'the front refused its share of requests');
-  assert.ok(stats.retried > 0, 'critical records were retried');
-  const [logs, events] = await Promise.all(['logs', 'critical'].map((t) => consumeAll(brokers, `${prefix}${t}`)));
-  const newEvents = events!.slice(before[1]!.length);
-  const newIds = new Set(newEvents.map((m) => m.headers['ef-event-id']));
-  for (const r of receipts) assert.ok(newIds.has(r.id), `event ${r.id} arrived`);
-  assert.equal(newEvents.length, receipts.length, 'each event once: a refused request never reached the function');
-  const newLogs = logs!.slice(before[0]!.length);
-  assert.equal(duplicateIds(newLogs).size, 0, 'no best-effort record twice');
-  assert.equal(newLogs.length, stats.routes.logs.sent, 'what the client counts as sent is what arrived');
-  assert.equal(stats.routes.logs.sent + stats.routes.logs.dropped, 40);
-});
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return {
+    server,
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    get faults() {
+      return state.faults;
+    },
+    failFirst(next: Fault, n: number) {
+      fault = next;
+      perRoute = n;
+      budget = new Map();
+      state.faults = 0;
+    },
+  };
+}

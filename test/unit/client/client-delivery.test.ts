@@ -9,7 +9,7 @@ let server: FakeServer;
 before(async () => (server = await startFakeServer()));
 after(() => server.close());
 
-describe('client delivery on a healthy server', () => {
+describe('client delivery on a healthy server', { timeout: 30_000 }, () => {
   test('records are batched per route as NDJSON, every request signed; each record arrives once', async () => {
     const client = clientOf(server);
     const from = server.received.length;

@@ -18,7 +18,7 @@ const linesOn = (route: string) => server.received.slice(from).filter((r) => r.p
 const balanced = (s: ClientStats) => s.submitted === s.sent + s.rejected + s.dropped + s.queued;
 const failure = (p: Promise<unknown>) => p.then(() => 'delivered', (e: unknown) => (e instanceof EventDeliveryError ? e.code : String(e)));
 
-describe('bounded queue', () => {
+describe('bounded queue', { timeout: 30_000 }, () => {
   test('when full, best-effort records are dropped and counted; a critical event displaces the oldest of them, else is refused', async () => {
     const client = clientOf(server, { maxQueue: 3, lingerMs: 50 });
     assert.deepEqual(['a', 'b', 'c', 'd'].map((m) => client.log(m)), [true, true, true, false]);
@@ -50,7 +50,7 @@ describe('bounded queue', () => {
   });
 });
 
-describe('flush and close', () => {
+describe('flush and close', { timeout: 30_000 }, () => {
   test('flush() sends what waits without the linger and resolves when every earlier record is settled', async () => {
     const client = clientOf(server, { lingerMs: 60_000 });
     for (let i = 0; i < 10; i++) client.log({ i });

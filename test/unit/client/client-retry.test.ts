@@ -35,7 +35,7 @@ function firstPerRoute(n: number, answer: (r: Received) => Answer) {
 
 const unavailable = (): Answer => ({ status: 503, body: { error: { code: 'unavailable', message: 'tenant configuration could not be loaded' } } });
 
-describe('client under failures', () => {
+describe('client under failures', { timeout: 30_000 }, () => {
   test('503 then recovery: no critical event lost, retried with the same ids and bytes; no best-effort record sent twice', async () => {
     server.setResponder(firstPerRoute(2, unavailable));
     const client = clientOf(server, { maxBatchBytes: 400 });
