@@ -17,11 +17,9 @@ import { ensureOutboxTable } from '../lib/adapters/outbox/ensure-table';
 import { KafkaClient } from '../lib/adapters/kafka/client';
 import { provisionTopics } from '../lib/domain/provision';
 import { createLogger, type Logger } from '../lib/platform/telemetry';
-import { INGEST_ROUTES } from '../lib/domain/routes';
-import { FUNCTION_NAMES, HOME_TIER, createLocalFunctions, openLogFile, startRelayLoop } from './local-functions/functions';
-import { createHttpBridge } from './local-functions/http-bridge';
-import { startLiveView } from './local-functions/live-view';
-import { LiveMetrics } from './local-functions/metrics';
+import { openLogFile } from './local-functions/functions';
+import { createLocalServer } from './local-functions/local-server';
+import { startLiveView, type ViewInfo, type ViewSources } from './local-functions/live-view';
 import { startTraffic } from './local-functions/traffic';
 import { launcherChain, watchLaunchers } from './local-functions/launchers';
 import { parseCommandLine } from './cli-args';
@@ -29,7 +27,8 @@ import { parseCommandLine } from './cli-args';
 const USAGE = `usage: npm start [-- options]
 
 Starts local Kafka (127.0.0.1:19092) and DynamoDB Local (127.0.0.1:18000), provisions the tier
-topics and the outbox table, and serves the ingest functions on http://127.0.0.1:8080.
+topics and the outbox table, and serves the ingest functions on http://127.0.0.1:8080 (and a
+dashboard at http://127.0.0.1:8080/).
 
 options:
   --no-traffic     do not simulate game servers
@@ -151,50 +150,37 @@ async function run(opts: Options): Promise<void> {
   const { created } = await untilStopped(ensureOutboxTable({ endpoint: dynamo.endpoint, tableName: table }));
   say(`[dynamodb] outbox table ${table}: ${created ? 'created' : 'exists'}`);
 
-  const metrics = new LiveMetrics(HOME_TIER, FUNCTION_NAMES.relay);
-  const fns = createLocalFunctions(env, (line) => {
-    logFile.sink(line);
-    metrics.ingest(line);
-  });
-  cleanups.push({ label: 'disconnecting Kafka producers and closing the outbox stores', run: () => fns.close() });
-
-  const relay = startRelayLoop(fns.relay, { intervalMs: opts.relayIntervalMs, timeoutMs: 30_000, log, onRun: (at, err) => metrics.relayRun(at, err) });
-  cleanups.push({ label: 'stopping the relay (letting a run in progress finish)', run: () => relay.stop() });
-
-  const bridge = createHttpBridge({
-    routes: {
-      [INGEST_ROUTES['ingest-logs'].path]: { functionName: FUNCTION_NAMES.logs, handler: fns.logs },
-      [INGEST_ROUTES['ingest-heartbeats'].path]: { functionName: FUNCTION_NAMES.heartbeats, handler: fns.heartbeats },
-      [INGEST_ROUTES['ingest-critical'].path]: { functionName: FUNCTION_NAMES.critical, handler: fns.critical },
-    },
+  const local = createLocalServer({
+    env,
+    config,
+    relayIntervalMs: opts.relayIntervalMs,
+    lineSink: logFile.sink,
+    log,
     health: () => ({ kafka: kafka.bootstrap, dynamodb: dynamo.endpoint, outboxTable: table, topics: config.topics }),
-    timeoutMs: 10_000,
-    onError: (route, err) => log.error('handler failed', { route, error: errorMessage(err) }),
   });
-  await listen(bridge.server, opts.port);
-  cleanups.push({ label: `closing the HTTP server on 127.0.0.1:${opts.port}`, run: () => closeServer(bridge.server) });
+  cleanups.push(...local.cleanups);
+  await listen(local.server, opts.port);
+  cleanups.push({ label: `closing the HTTP server on 127.0.0.1:${opts.port}`, run: () => closeServer(local.server) });
 
   const traffic = opts.traffic ? startTraffic({ baseUrl: `http://127.0.0.1:${opts.port}`, servers: opts.servers, rate: opts.rate }) : undefined;
   if (traffic) cleanups.push({ label: 'stopping the traffic generator', run: () => traffic.stop() });
 
   const shown = path.relative(process.cwd(), logFile.file);
-  const view = startLiveView({
-    info: {
-      startedAt,
-      port: opts.port,
-      topics: config.topics,
-      bootstrap: kafka.bootstrap,
-      stack:
-        `Kafka ${kafka.version} '${kafka.name}' ${kafka.bootstrap} (${kafka.reused ? 'already running' : 'started here'}) · ` +
-        `DynamoDB Local '${dynamo.name}' ${dynamo.endpoint} (${dynamo.reused ? 'already running' : 'started here'}), table ${table}`,
-      logFile: shown.startsWith('..') ? logFile.file : shown,
-      relayIntervalMs: opts.relayIntervalMs,
-      ...(traffic && { traffic: { servers: opts.servers, rate: opts.rate } }),
-    },
-    sources: { metrics, http: bridge.stats, ...(traffic && { traffic: traffic.stats }) },
-    out: process.stdout,
-    tty: process.stdout.isTTY === true,
-  });
+  const info: ViewInfo = {
+    startedAt,
+    port: opts.port,
+    topics: config.topics,
+    bootstrap: kafka.bootstrap,
+    stack:
+      `Kafka ${kafka.version} '${kafka.name}' ${kafka.bootstrap} (${kafka.reused ? 'already running' : 'started here'}) · ` +
+      `DynamoDB Local '${dynamo.name}' ${dynamo.endpoint} (${dynamo.reused ? 'already running' : 'started here'}), table ${table}`,
+    logFile: shown.startsWith('..') ? logFile.file : shown,
+    relayIntervalMs: opts.relayIntervalMs,
+    ...(traffic && { traffic: { servers: opts.servers, rate: opts.rate } }),
+  };
+  const sources: ViewSources = { metrics: local.metrics, http: local.http, ...(traffic && { traffic: traffic.stats }) };
+  local.dashboard.show({ info, sources });
+  const view = startLiveView({ info, sources, out: process.stdout, tty: process.stdout.isTTY === true });
   cleanups.push({ run: () => view.stop() });
 }
 

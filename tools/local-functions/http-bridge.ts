@@ -29,6 +29,19 @@ export interface BridgeOptions {
   timeoutMs: number;
   /** Called when a handler throws (Lambda would log it and API Gateway answer 500). */
   onError: (route: string, err: unknown) => void;
+  /**
+   * GET / HEAD answers that run no function and need no credentials (the local dashboard): the
+   * server only listens on 127.0.0.1. Undefined for a path it does not serve.
+   */
+  pages?: (path: string, host: string | undefined) => BridgePage | undefined;
+  /** Sees every function answer before it is written (the dashboard keeps the last rejects). */
+  onResult?: (route: string, result: APIGatewayProxyStructuredResultV2) => void;
+}
+
+export interface BridgePage {
+  status: number;
+  headers: Readonly<Record<string, string>>;
+  body: string;
 }
 
 export function createHttpBridge(opts: BridgeOptions) {
@@ -53,10 +66,13 @@ export function createHttpBridge(opts: BridgeOptions) {
       if (req.method !== 'GET' && req.method !== 'HEAD') return send(res, 405, { message: 'Method Not Allowed' }, { allow: 'GET' });
       return send(res, 200, { status: 'ok', ...opts.health() });
     }
+    const page = req.method === 'GET' || req.method === 'HEAD' ? opts.pages?.(url.pathname, req.headers.host) : undefined;
+    if (page) return void res.writeHead(page.status, page.headers).end(req.method === 'HEAD' ? undefined : page.body);
     const route = opts.routes[url.pathname];
     if (!route) {
       const known = Object.keys(opts.routes).map((p) => `POST ${p}`);
-      return send(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${url.pathname}; try ${known.join(', ')} or GET /healthz` } });
+      const gets = opts.pages ? 'GET / (dashboard), GET /healthz' : 'GET /healthz';
+      return send(res, 404, { error: { code: 'not_found', message: `no route for ${req.method} ${url.pathname}; try ${known.join(', ')} or ${gets}` } });
     }
     const body = await readBody(req, MAX_BODY_BYTES);
     if (body === undefined) {
@@ -73,6 +89,7 @@ export function createHttpBridge(opts: BridgeOptions) {
       opts.onError(url.pathname, err);
       return send(res, 500, { message: 'Internal Server Error' });
     }
+    opts.onResult?.(url.pathname, result);
     writeResult(res, result);
   }
 

@@ -43,6 +43,7 @@ function infoLines(info: ViewInfo, src: ViewSources): string[] {
     : 'off (npm start without --no-traffic simulates game servers)';
   return [
     `  ingest    ${url}  POST /v1/logs /v1/heartbeats /v1/events · GET /healthz`,
+    `  dashboard ${url}/  this view in a browser, with charts, the loss estimate and the last rejects`,
     `  traffic   ${traffic}`,
     `  stack     ${info.stack}`,
     `  logs      ${info.logFile} (function JSON logs + EMF metrics)`,
